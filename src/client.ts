@@ -1,0 +1,561 @@
+import type { MeterProvider, Span, TracerProvider } from '@opentelemetry/api';
+import { ErrorCode, isPromptError, PromptError, PromptNotFoundError } from './errors.js';
+import { parsePromptFile } from './registry/prompt-file.js';
+
+import type { PromptEntry, PromptVersion, Registry, Release } from './registry/types.js';
+import { candidateThreshold, createBucketer } from './resolve/bucket.js';
+import type { PromptOutcome, PromptRuntime, ResolvedPrompt, VariablesOf } from './resolved-prompt.js';
+import { ResolvedPromptImpl } from './resolved-prompt.js';
+import { createFileSource } from './sources/file-source.js';
+import { createFolderSource } from './sources/folder-source.js';
+import { createMemorySource, type MemorySourceData } from './sources/memory-source.js';
+import { isSource, type Source } from './sources/source.js';
+import { PromptTelemetry } from './telemetry/prompt-telemetry.js';
+import { GuardCoordinator, type GuardBreachEvent, type GuardStatus } from './guards/coordinator.js';
+
+/** A built-in prompt served while the source cannot be read at start (`slice: 'fallback'`). */
+export type FallbackPrompt =
+  /** The text of a `.prompt` file. */
+  | string
+  | {
+      readonly model: string;
+      readonly template: string;
+      readonly variables?: Readonly<Record<string, unknown>>;
+      readonly params?: Readonly<Record<string, unknown>>;
+      readonly provider?: string;
+      /** Version number reported for the fallback. @defaultValue 0 */
+      readonly version?: number;
+    };
+
+/** Options of {@link PromptClient.create}. */
+export interface PromptClientOptions {
+  /**
+   * Where prompts come from: a prompts folder path, a compiled registry `.json` path, an
+   * `http(s)://` URL of a compiled registry, in-memory data (`{ files }` or a compiled registry
+   * object), or a custom {@link Source}.
+   */
+  readonly source: string | Source | MemorySourceData;
+  /** The environment whose releases this client serves. @defaultValue 'production' */
+  readonly environment?: string;
+  /** Called with every failed load or reload and every telemetry fault. Never throws into `get`. */
+  readonly onError?: (err: PromptError) => void;
+  /** Called when a rollout guard trips. */
+  readonly onBreach?: (event: GuardBreachEvent) => void;
+  /** Built-in versions served when the source cannot be read at start, by prompt name. */
+  readonly fallbacks?: Readonly<Record<string, FallbackPrompt>>;
+  /** Tracer provider for spans. @defaultValue the global provider */
+  readonly tracerProvider?: TracerProvider;
+  /** Meter provider for metrics. @defaultValue the global provider */
+  readonly meterProvider?: MeterProvider;
+  /**
+   * Record prompt text, variable values and outputs in telemetry. @defaultValue false, unless
+   * `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` says otherwise
+   */
+  readonly captureContent?: boolean;
+  /** Reload on source changes (folder/file watch, URL polling). @defaultValue true */
+  readonly watch?: boolean;
+  /** How long `create` waits for the first registry before using fallbacks. @defaultValue 5000 */
+  readonly initTimeoutMs?: number;
+  /** Clock for guards and status, in epoch ms. @defaultValue Date.now */
+  readonly now?: () => number;
+}
+
+/** What changed for one prompt in the client's environment after a reload. */
+export interface PromptReleaseChange {
+  readonly prompt: string;
+  readonly before: ReleaseSummary | null;
+  readonly after: ReleaseSummary | null;
+}
+
+/** The live state of one prompt's release. */
+export interface ReleaseSummary {
+  readonly stable: number;
+  readonly candidate: number | null;
+  readonly percent: number | null;
+}
+
+/** Emitted on `change`: the new registry is serving. */
+export interface RegistryChangeEvent {
+  readonly previousRevision: string | null;
+  readonly revision: string;
+  /** Prompts whose release (stable, candidate or percent) changed in this client's environment. */
+  readonly changes: readonly PromptReleaseChange[];
+}
+
+/** Result of {@link PromptClient.reload}. */
+export type ReloadResult = { readonly success: true; readonly changed: boolean; readonly revision: string } | { readonly success: false; readonly error: PromptError };
+
+/** What {@link PromptClient.status} reports. */
+export interface ClientStatus {
+  readonly environment: string;
+  readonly source: string;
+  /** Revision of the registry in use (content hash), or null while serving fallbacks. */
+  readonly revision: string | null;
+  /** When the registry in use was loaded (epoch ms), or null. */
+  readonly loadedAt: number | null;
+  /** Milliseconds since `loadedAt`, or null. */
+  readonly ageMs: number | null;
+  /** True while fallbacks are served because no registry could be loaded. */
+  readonly servingFallbacks: boolean;
+  /** The last load error, cleared by the next successful load. */
+  readonly lastError: PromptError | null;
+  readonly guards: readonly GuardStatus[];
+}
+
+/** Options of {@link PromptClient.get}. */
+export interface GetOptions {
+  /** Serve exactly this version (slice `pinned`), bypassing releases. */
+  readonly version?: number;
+}
+
+interface Plan {
+  readonly name: string;
+  readonly release: Release | undefined;
+  readonly entry: PromptEntry | undefined;
+  readonly stable: ResolvedPrompt | undefined;
+  readonly candidate: ResolvedPrompt | undefined;
+  readonly threshold: number;
+  readonly bucket: ((unitId: string) => number) | undefined;
+  readonly overrides: ReadonlyMap<string, ResolvedPrompt> | undefined;
+  readonly pinned: Map<number, ResolvedPrompt>;
+  /** Guard state for the current rollout (mutable: a trip flips it). */
+  readonly guardKey: string | undefined;
+}
+
+interface State {
+  readonly registry: Registry | null;
+  readonly plans: ReadonlyMap<string, Plan>;
+  readonly loadedAt: number | null;
+}
+
+type Events = {
+  change: RegistryChangeEvent;
+  error: PromptError;
+  breach: GuardBreachEvent;
+};
+
+function toPromptError(err: unknown): PromptError {
+  if (isPromptError(err)) return err;
+  return new PromptError(ErrorCode.SOURCE_LOAD_FAILED, err instanceof Error ? err.message : String(err), { cause: err });
+}
+
+/** Turns the `source` option into a {@link Source}. */
+function sourceFrom(source: PromptClientOptions['source'], watch: boolean): Source {
+  if (isSource(source)) return source;
+  if (typeof source === 'string') {
+    if (/^https?:\/\//i.test(source)) {
+      throw new PromptError(ErrorCode.INVALID_OPTIONS, `URL sources are not available in this build yet: serve ${source} from a file, or pass a custom Source.`);
+    }
+    if (source.endsWith('.json')) return createFileSource(source, { watch });
+    return createFolderSource(source, { watch });
+  }
+  if (typeof source === 'object' && source !== null && ('files' in source || 'schemaVersion' in source)) {
+    return createMemorySource(source as MemorySourceData);
+  }
+  throw new PromptError(
+    ErrorCode.INVALID_OPTIONS,
+    'Option "source" must be a folder path, a registry .json path, an http(s) URL, { files } or a compiled registry object, or a Source with a load() method.',
+  );
+}
+
+/**
+ * Serves prompt versions to app code: resolves each request to a pinned, immutable version
+ * (override → rollout bucket → stable), reloads releases without a deploy, and runs calls in
+ * spans stamped with `prompt.version`.
+ *
+ * @example
+ * const client = await PromptClient.create({ source: './prompts', environment: 'production' });
+ * const prompt = client.get('support-agent', userId);
+ * const messages = prompt.render({ customer_name: 'Ann', plan: 'pro' });
+ */
+export class PromptClient {
+  readonly #source: Source;
+  readonly #environment: string;
+  readonly #options: PromptClientOptions;
+  readonly #now: () => number;
+  readonly #telemetry: PromptTelemetry;
+  readonly #guards: GuardCoordinator;
+  readonly #runtime: PromptRuntime;
+  readonly #listeners = new Map<keyof Events, Set<(e: never) => void>>();
+  #state: State = { registry: null, plans: new Map(), loadedAt: null };
+  #lastError: PromptError | null = null;
+  #closed = false;
+  #unwatch: (() => void) | undefined;
+  #reloading: Promise<ReloadResult> | undefined;
+  #reloadAgain = false;
+  #warned = new Set<string>();
+
+  private constructor(options: PromptClientOptions, source: Source) {
+    this.#options = options;
+    this.#source = source;
+    this.#environment = options.environment ?? 'production';
+    this.#now = options.now ?? Date.now;
+    const onError = (err: unknown): void => this.#reportError(toPromptError(err));
+    this.#telemetry = new PromptTelemetry({
+      ...(options.tracerProvider ? { tracerProvider: options.tracerProvider } : {}),
+      ...(options.meterProvider ? { meterProvider: options.meterProvider } : {}),
+      ...(options.captureContent !== undefined ? { captureContent: options.captureContent } : {}),
+      onError,
+    });
+    this.#guards = new GuardCoordinator({
+      now: this.#now,
+      onBreach: (event) => {
+        this.#emit('breach', event);
+        try {
+          options.onBreach?.(event);
+        } catch (err) {
+          onError(err);
+        }
+      },
+      onError,
+    });
+    const guards = this.#guards;
+    const telemetry = this.#telemetry;
+    const planOf = (name: string): Plan | undefined => this.#state.plans.get(name);
+    const onOutcome = (prompt: ResolvedPrompt, outcome: PromptOutcome, span: Span | undefined): void => {
+      const plan = planOf(prompt.name);
+      if (plan?.guardKey !== undefined) guards.record(plan.guardKey, prompt, outcome, span);
+    };
+    this.#runtime = {
+      call: (prompt, rendered, fn, opts) => telemetry.call(prompt, rendered, fn, opts, (outcome, span) => onOutcome(prompt, outcome, span)),
+      record: (prompt, outcome) => {
+        telemetry.record(prompt, outcome);
+        onOutcome(prompt, outcome, undefined);
+      },
+    };
+  }
+
+  /**
+   * Creates a client and loads its first registry.
+   *
+   * @throws {PromptError} INVALID_OPTIONS for bad options; the load error (RegistryError,
+   * SOURCE_LOAD_FAILED) when the first registry cannot be loaded and no `fallbacks` are given.
+   */
+  static async create(options: PromptClientOptions): Promise<PromptClient> {
+    validateOptions(options);
+    const watch = options.watch !== false;
+    const client = new PromptClient(options, sourceFrom(options.source, watch));
+    await client.#start(watch);
+    return client;
+  }
+
+  async #start(watch: boolean): Promise<void> {
+    const timeoutMs = this.#options.initTimeoutMs ?? 5000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const registry = await Promise.race([
+        this.#source.load(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `No registry from ${this.#source.description} within ${timeoutMs} ms (initTimeoutMs).`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+      this.#swap(registry, false);
+    } catch (err) {
+      const error = toPromptError(err);
+      if (!this.#options.fallbacks || Object.keys(this.#options.fallbacks).length === 0) {
+        await this.#source.close?.();
+        throw error;
+      }
+      this.#lastError = error;
+      this.#reportError(error);
+      this.#state = { registry: null, plans: this.#fallbackPlans(), loadedAt: null };
+    } finally {
+      clearTimeout(timer);
+    }
+    if (watch && this.#source.watch) {
+      this.#unwatch = this.#source.watch(() => {
+        void this.reload();
+      });
+    }
+  }
+
+  /**
+   * Resolves `name` for a unit: explicit `version` → the unit's override → the rollout slice (by
+   * the unit's bucket, unless a guard tripped) → stable. Synchronous and allocation-free; without a
+   * `unitId` a rollout serves stable.
+   *
+   * @throws {PromptNotFoundError} PROMPT_NOT_FOUND (no such prompt), PROMPT_NOT_RELEASED (no release
+   * in this environment), VERSION_NOT_FOUND (pinned version missing).
+   * @throws {PromptError} CLIENT_CLOSED after `close()`.
+   */
+  get<N extends string>(name: N, unitId?: string, options?: GetOptions): ResolvedPrompt<VariablesOf<N>> {
+    if (this.#closed) throw this.#closedError('get');
+    const plan = this.#state.plans.get(name);
+    if (plan === undefined) throw this.#notFound(name);
+    if (options?.version !== undefined) return this.#pinned(plan, options.version) as ResolvedPrompt<VariablesOf<N>>;
+    if (plan.stable === undefined) throw this.#notReleased(plan);
+    if (unitId !== undefined) {
+      if (plan.overrides !== undefined) {
+        const o = plan.overrides.get(unitId);
+        if (o !== undefined) return o as ResolvedPrompt<VariablesOf<N>>;
+      }
+      if (plan.bucket !== undefined && plan.bucket(unitId) < plan.threshold && !this.#guards.isRolledBack(plan.guardKey)) {
+        return plan.candidate as ResolvedPrompt<VariablesOf<N>>;
+      }
+    }
+    return plan.stable as ResolvedPrompt<VariablesOf<N>>;
+  }
+
+  /** Re-reads the source now. A bad registry is reported and the last good one keeps serving. */
+  reload(): Promise<ReloadResult> {
+    if (this.#closed) return Promise.reject(this.#closedError('reload'));
+    if (this.#reloading) {
+      this.#reloadAgain = true;
+      return this.#reloading;
+    }
+    const run = async (): Promise<ReloadResult> => {
+      let result: ReloadResult;
+      do {
+        this.#reloadAgain = false;
+        try {
+          const registry = await this.#source.load();
+          if (this.#closed) return { success: true, changed: false, revision: registry.revision };
+          const changed = this.#swap(registry, true);
+          result = { success: true, changed, revision: registry.revision };
+        } catch (err) {
+          const error = toPromptError(err);
+          this.#lastError = error;
+          this.#reportError(error);
+          result = { success: false, error };
+        }
+      } while (this.#reloadAgain && !this.#closed);
+      return result;
+    };
+    this.#reloading = run().finally(() => {
+      this.#reloading = undefined;
+    });
+    return this.#reloading;
+  }
+
+  /** Subscribes to `change` (a new registry serves), `error` (a failed load, a telemetry fault) or `breach` (a guard tripped). Returns the unsubscribe function. */
+  on<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void {
+    let set = this.#listeners.get(event);
+    if (!set) this.#listeners.set(event, (set = new Set()));
+    set.add(listener as (e: never) => void);
+    return () => {
+      set.delete(listener as (e: never) => void);
+    };
+  }
+
+  /** The registry in use, when it loaded, the last error and each guard's state. */
+  status(): ClientStatus {
+    const { registry, loadedAt } = this.#state;
+    return Object.freeze({
+      environment: this.#environment,
+      source: this.#source.description,
+      revision: registry?.revision ?? null,
+      loadedAt,
+      ageMs: loadedAt === null ? null : this.#now() - loadedAt,
+      servingFallbacks: registry === null,
+      lastError: this.#lastError,
+      guards: this.#guards.status(),
+    });
+  }
+
+  /** Stops watching and polling. Idempotent; any later `get` throws CLIENT_CLOSED. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unwatch?.();
+    await this.#source.close?.();
+  }
+
+  #swap(registry: Registry, notify: boolean): boolean {
+    const before = this.#state;
+    if (before.registry !== null && before.registry.revision === registry.revision) {
+      this.#lastError = null;
+      return false;
+    }
+    const plans = this.#buildPlans(registry);
+    this.#state = { registry, plans, loadedAt: this.#now() };
+    this.#lastError = null;
+    this.#guards.retain(new Set([...plans.values()].map((p) => p.guardKey).filter((k): k is string => k !== undefined)));
+    if (notify) {
+      const changes = diffReleases(before.registry, registry, this.#environment);
+      this.#emit('change', { previousRevision: before.registry?.revision ?? null, revision: registry.revision, changes });
+    }
+    return true;
+  }
+
+  #buildPlans(registry: Registry): Map<string, Plan> {
+    const env = this.#environment;
+    const releases = registry.environments.get(env);
+    const plans = new Map<string, Plan>();
+    for (const [name, entry] of registry.prompts) {
+      const release = releases?.get(name);
+      const make = (v: number, slice: 'stable' | 'candidate' | 'override' | 'pinned'): ResolvedPrompt =>
+        new ResolvedPromptImpl(entry.versions.get(v)!, slice, env, release?.rollout ? release.rollout.percent : undefined, this.#runtime);
+      let candidate: ResolvedPrompt | undefined;
+      let bucket: ((id: string) => number) | undefined;
+      let guardKey: string | undefined;
+      const rollout = release?.rollout;
+      if (rollout && rollout.percent > 0) {
+        candidate = make(rollout.candidate, 'candidate');
+        bucket = createBucketer(rollout.salt);
+      }
+      if (rollout) {
+        guardKey = `${env}\u0000${name}\u0000${rollout.candidate}\u0000${rollout.salt}\u0000${rollout.started ?? ''}`;
+        this.#guards.ensure(guardKey, name, release!.stable, rollout);
+      }
+      let overrides: Map<string, ResolvedPrompt> | undefined;
+      if (release && release.overrides.size > 0) {
+        overrides = new Map([...release.overrides].map(([unit, v]) => [unit, make(v, 'override')]));
+      }
+      plans.set(name, {
+        name,
+        release,
+        entry,
+        stable: release ? make(release.stable, 'stable') : undefined,
+        candidate,
+        threshold: rollout ? candidateThreshold(rollout.percent) : 0,
+        bucket,
+        overrides,
+        pinned: new Map(),
+        guardKey,
+      });
+    }
+    return plans;
+  }
+
+  #fallbackPlans(): Map<string, Plan> {
+    const plans = new Map<string, Plan>();
+    for (const [name, fb] of Object.entries(this.#options.fallbacks ?? {})) {
+      const version = typeof fb === 'string' ? 0 : (fb.version ?? 0);
+      const text =
+        typeof fb === 'string'
+          ? fb
+          : `---\n${JSON.stringify({ model: fb.model, ...(fb.provider ? { provider: fb.provider } : {}), params: fb.params ?? {}, variables: fb.variables ?? {} })}\n---\n${fb.template}`;
+      const parsed = parsePromptFile(text, name, version, `fallbacks.${name}`);
+      if (!parsed.ok) {
+        this.#reportError(new PromptError(ErrorCode.INVALID_OPTIONS, `Fallback "${name}" is invalid: ${parsed.issues.map((i) => i.message).join('; ')}`));
+        continue;
+      }
+      const stable = new ResolvedPromptImpl(parsed.version, 'fallback', this.#environment, undefined, this.#runtime);
+      plans.set(name, {
+        name,
+        release: undefined,
+        entry: { name, versions: new Map([[version, parsed.version]]) },
+        stable,
+        candidate: undefined,
+        threshold: 0,
+        bucket: undefined,
+        overrides: undefined,
+        pinned: new Map(),
+        guardKey: undefined,
+      });
+    }
+    return plans;
+  }
+
+  #pinned(plan: Plan, version: number): ResolvedPrompt {
+    let p = plan.pinned.get(version);
+    if (p) return p;
+    const v: PromptVersion | undefined = plan.entry?.versions.get(version);
+    if (!v) {
+      const known = plan.entry ? [...plan.entry.versions.keys()].join(', ') : 'none';
+      throw new PromptNotFoundError(
+        ErrorCode.VERSION_NOT_FOUND,
+        plan.name,
+        `Prompt "${plan.name}" has no version ${version} (known: ${known}). Pin an existing version or publish version ${version} first.`,
+        version,
+      );
+    }
+    p = new ResolvedPromptImpl(v, this.#state.registry ? 'pinned' : 'fallback', this.#environment, plan.release?.rollout?.percent, this.#runtime);
+    plan.pinned.set(version, p);
+    return p;
+  }
+
+  #notFound(name: string): PromptError {
+    const known = [...this.#state.plans.keys()];
+    const hint = known.length > 8 ? `${known.slice(0, 8).join(', ')}, …` : known.join(', ') || 'none';
+    const err = new PromptNotFoundError(
+      ErrorCode.PROMPT_NOT_FOUND,
+      String(name),
+      `Prompt "${String(name)}" does not exist in ${this.#state.registry ? `registry ${this.#state.registry.revision.slice(0, 15)}` : 'the fallbacks'} (known: ${hint}). Check the name or publish it first.`,
+    );
+    Error.captureStackTrace?.(err, PromptClient.prototype.get);
+    return err;
+  }
+
+  #notReleased(plan: Plan): PromptError {
+    const err = new PromptNotFoundError(
+      ErrorCode.PROMPT_NOT_RELEASED,
+      plan.name,
+      `Prompt "${plan.name}" has no release in environment "${this.#environment}". Add one under environments.${this.#environment}.${plan.name} in promptpin.yaml (stable: N), or pin a version with { version }.`,
+    );
+    Error.captureStackTrace?.(err, PromptClient.prototype.get);
+    return err;
+  }
+
+  #closedError(method: string): PromptError {
+    return new PromptError(ErrorCode.CLIENT_CLOSED, `PromptClient.${method}() was called after close(). Create a new client.`);
+  }
+
+  #emit<E extends keyof Events>(event: E, payload: Events[E]): void {
+    for (const listener of [...(this.#listeners.get(event) ?? [])]) {
+      try {
+        (listener as (p: Events[E]) => void)(payload);
+      } catch (err) {
+        if (event !== 'error') this.#reportError(toPromptError(err));
+      }
+    }
+  }
+
+  #reportError(error: PromptError): void {
+    let handled = false;
+    if (this.#options.onError) {
+      handled = true;
+      try {
+        this.#options.onError(error);
+      } catch {
+        // An error handler that throws must not break reloads.
+      }
+    }
+    if ((this.#listeners.get('error')?.size ?? 0) > 0) handled = true;
+    this.#emit('error', error);
+    if (!handled && !this.#warned.has(error.code)) {
+      this.#warned.add(error.code);
+      process.emitWarning(`${error.message} (further ${error.code} warnings are suppressed; pass onError to see them all)`, { code: `PROMPTPIN_${error.code}` });
+    }
+  }
+}
+
+function summary(release: Release | undefined): ReleaseSummary | null {
+  if (!release) return null;
+  return { stable: release.stable, candidate: release.rollout?.candidate ?? null, percent: release.rollout?.percent ?? null };
+}
+
+/** The release changes between two registries, for one environment. */
+export function diffReleases(before: Registry | null, after: Registry, env: string): PromptReleaseChange[] {
+  const a = before?.environments.get(env);
+  const b = after.environments.get(env);
+  const names = new Set([...(a?.keys() ?? []), ...(b?.keys() ?? [])]);
+  const changes: PromptReleaseChange[] = [];
+  for (const name of [...names].sort()) {
+    const x = summary(a?.get(name));
+    const y = summary(b?.get(name));
+    if (JSON.stringify(x) !== JSON.stringify(y)) changes.push(Object.freeze({ prompt: name, before: x, after: y }));
+  }
+  return changes;
+}
+
+function validateOptions(options: PromptClientOptions): void {
+  const fail = (message: string): never => {
+    const err = new PromptError(ErrorCode.INVALID_OPTIONS, message);
+    Error.captureStackTrace?.(err, PromptClient.create);
+    throw err;
+  };
+  if (typeof options !== 'object' || options === null) fail('PromptClient.create needs an options object: { source, environment }.');
+  if (options.source === undefined || options.source === null || options.source === '') fail('Option "source" is required: a prompts folder path, a registry .json path or URL, or a Source.');
+  if (options.environment !== undefined && (typeof options.environment !== 'string' || options.environment === '')) fail('Option "environment" must be a non-empty string such as "production".');
+  for (const key of ['onError', 'onBreach', 'now'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'function') fail(`Option "${key}" must be a function.`);
+  }
+  if (options.initTimeoutMs !== undefined && !(Number.isFinite(options.initTimeoutMs) && options.initTimeoutMs > 0)) fail('Option "initTimeoutMs" must be a positive number of milliseconds.');
+  if (options.tracerProvider !== undefined && typeof (options.tracerProvider as { getTracer?: unknown }).getTracer !== 'function') fail('Option "tracerProvider" must have a getTracer() method (an OpenTelemetry TracerProvider).');
+  if (options.meterProvider !== undefined && typeof (options.meterProvider as { getMeter?: unknown }).getMeter !== 'function') fail('Option "meterProvider" must have a getMeter() method (an OpenTelemetry MeterProvider).');
+}
+

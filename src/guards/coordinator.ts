@@ -1,0 +1,163 @@
+import type { Span } from '@opentelemetry/api';
+import { formatGuard } from '../registry/release.js';
+import type { BreachAction, GuardSpec, Rollout } from '../registry/types.js';
+import type { PromptOutcome, ResolvedPrompt } from '../resolved-prompt.js';
+import { GuardMonitor, type GuardTrip } from './monitor.js';
+
+/** Emitted when a rollout guard trips (`onBreach`, `client.on('breach')`). */
+export interface GuardBreachEvent {
+  readonly prompt: string;
+  readonly stable: number;
+  readonly candidate: number;
+  /** The guard that tripped, and its shorthand (`refusal:+0.5pp`). */
+  readonly guard: GuardSpec;
+  readonly guardText: string;
+  /** Observed difference in the guard's unit (percentage points, or percent for means). */
+  readonly observed: number;
+  /** The threshold in the same unit. */
+  readonly threshold: number;
+  /** The statistical evidence: counts per arm and the confidence-sequence bounds. */
+  readonly evidence: GuardTrip['evidence'];
+  /** `rollback`: this client now serves stable for the prompt. `alert`: nothing changed. */
+  readonly action: BreachAction;
+  /** When it tripped (epoch ms). */
+  readonly at: number;
+}
+
+/** One rollout's guard state, as `client.status()` shows it. */
+export interface GuardStatus {
+  readonly prompt: string;
+  readonly stable: number;
+  readonly candidate: number;
+  readonly percent: number;
+  readonly action: BreachAction;
+  /** `judging` (counting and testing), `window-closed` (past `window`), or `tripped`. */
+  readonly state: 'judging' | 'window-closed' | 'tripped';
+  readonly guards: readonly string[];
+  readonly samples: { readonly stable: number; readonly candidate: number };
+  readonly breach: GuardBreachEvent | null;
+}
+
+interface Entry {
+  readonly prompt: string;
+  readonly stable: number;
+  readonly rollout: Rollout;
+  readonly monitor: GuardMonitor;
+  readonly startedAt: number | undefined;
+  breach: GuardBreachEvent | null;
+  samples: { stable: number; candidate: number };
+}
+
+/** Per-client guard bookkeeping: one monitor per live rollout, kept across reloads of the same rollout. @internal */
+export class GuardCoordinator {
+  readonly #entries = new Map<string, Entry>();
+  readonly #rolledBack = new Set<string>();
+  readonly #now: () => number;
+  readonly #onBreach: (e: GuardBreachEvent) => void;
+  readonly #onError: (err: unknown) => void;
+
+  constructor(opts: { now: () => number; onBreach: (e: GuardBreachEvent) => void; onError: (err: unknown) => void }) {
+    this.#now = opts.now;
+    this.#onBreach = opts.onBreach;
+    this.#onError = opts.onError;
+  }
+
+  /** Starts tracking a rollout (no-op when already tracked: a new rollout has a new key). */
+  ensure(key: string, prompt: string, stable: number, rollout: Rollout): void {
+    if (this.#entries.has(key) || rollout.guards.length === 0) return;
+    const startedAt = rollout.started !== undefined ? Date.parse(rollout.started) : undefined;
+    this.#entries.set(key, {
+      prompt,
+      stable,
+      rollout,
+      monitor: new GuardMonitor({
+        guards: rollout.guards,
+        minSamples: rollout.minSamples,
+        ...(startedAt !== undefined ? { startedAt } : {}),
+        ...(rollout.windowMs !== undefined ? { windowMs: rollout.windowMs } : {}),
+      }),
+      startedAt,
+      breach: null,
+      samples: { stable: 0, candidate: 0 },
+    });
+  }
+
+  /** Forgets rollouts that are no longer live. */
+  retain(keys: ReadonlySet<string>): void {
+    for (const key of [...this.#entries.keys()]) {
+      if (!keys.has(key)) {
+        this.#entries.delete(key);
+        this.#rolledBack.delete(key);
+      }
+    }
+  }
+
+  /** True when this rollout's guard tripped with `on_breach: rollback`. Hot path. */
+  isRolledBack(key: string | undefined): boolean {
+    return this.#rolledBack.size !== 0 && key !== undefined && this.#rolledBack.has(key);
+  }
+
+  /** Counts one outcome for the prompt's arm; trips and reports a breach. Never throws. */
+  record(key: string, prompt: ResolvedPrompt, outcome: PromptOutcome, span: Span | undefined): void {
+    try {
+      const entry = this.#entries.get(key);
+      if (!entry || entry.breach) return;
+      let arm: 'stable' | 'candidate';
+      if (prompt.slice === 'stable' && prompt.version === entry.stable) arm = 'stable';
+      else if (prompt.slice === 'candidate' && prompt.version === entry.rollout.candidate) arm = 'candidate';
+      else return;
+      entry.samples[arm]++;
+      const now = this.#now();
+      const trip = entry.monitor.record(arm, outcome, now);
+      if (!trip) return;
+      const event: GuardBreachEvent = Object.freeze({
+        prompt: entry.prompt,
+        stable: entry.stable,
+        candidate: entry.rollout.candidate,
+        guard: trip.guard,
+        guardText: formatGuard(trip.guard),
+        observed: trip.observed,
+        threshold: trip.threshold,
+        evidence: trip.evidence,
+        action: entry.rollout.onBreach,
+        at: now,
+      });
+      entry.breach = event;
+      if (entry.rollout.onBreach === 'rollback') this.#rolledBack.add(key);
+      span?.addEvent('promptpin.guard.breach', {
+        'prompt.name': event.prompt,
+        'prompt.guard': event.guardText,
+        'prompt.guard.observed': event.observed,
+        'prompt.guard.threshold': event.threshold,
+        'prompt.guard.action': event.action,
+        'prompt.rollout.candidate': event.candidate,
+        'prompt.rollout.stable': event.stable,
+      });
+      this.#onBreach(event);
+    } catch (err) {
+      this.#onError(err);
+    }
+  }
+
+  /** Each live rollout's guard state. */
+  status(): GuardStatus[] {
+    const now = this.#now();
+    return [...this.#entries.values()].map((e) =>
+      Object.freeze({
+        prompt: e.prompt,
+        stable: e.stable,
+        candidate: e.rollout.candidate,
+        percent: e.rollout.percent,
+        action: e.rollout.onBreach,
+        state: e.breach
+          ? ('tripped' as const)
+          : e.startedAt !== undefined && e.rollout.windowMs !== undefined && now > e.startedAt + e.rollout.windowMs
+            ? ('window-closed' as const)
+            : ('judging' as const),
+        guards: e.rollout.guards.map(formatGuard),
+        samples: { ...e.samples },
+        breach: e.breach,
+      }),
+    );
+  }
+}

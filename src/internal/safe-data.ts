@@ -1,0 +1,116 @@
+import { LineCounter, parseDocument, type Document } from 'yaml';
+
+/** Bounds applied to every YAML or JSON document read from a source. */
+export const LIMITS = {
+  /** Largest `.prompt` file, in characters. */
+  promptFileChars: 256 * 1024,
+  /** Largest `promptpin.yaml` / `promptpin.lock`, in characters. */
+  configFileChars: 4 * 1024 * 1024,
+  /** Largest compiled registry, in characters. */
+  registryChars: 64 * 1024 * 1024,
+  /** Deepest nesting of objects/arrays accepted anywhere. */
+  maxDepth: 32,
+  /** YAML aliases per document (guards against "billion laughs"). */
+  maxAliases: 50,
+} as const;
+
+/** Returns the path of the first place deeper than `maxDepth`, or null. Iterative: no stack overflow. */
+export function tooDeep(value: unknown, maxDepth: number = LIMITS.maxDepth): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (d >= maxDepth) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
+  }
+  return false;
+}
+
+/** A parsed YAML document plus a way to find the line of a path in it. */
+export interface ParsedYaml {
+  readonly value: unknown;
+  /** 1-based line of the node at `path`, or of its nearest existing ancestor. */
+  lineOf(path: readonly (string | number)[]): number | undefined;
+}
+
+/** Thrown by {@link parseYamlSafely}; `line` is 1-based when known. */
+export class YamlProblem extends Error {
+  constructor(
+    message: string,
+    readonly line?: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Parses YAML as data only: YAML 1.2 core schema (no custom tags, nothing evaluated), unique
+ * keys, bounded aliases, bounded size and depth. `__proto__` keys become own properties.
+ */
+export function parseYamlSafely(text: string, maxChars: number): ParsedYaml {
+  if (text.length > maxChars) throw new YamlProblem(`document is ${text.length} characters; the limit is ${maxChars}`);
+  const lineCounter = new LineCounter();
+  const doc: Document = parseDocument(text, { lineCounter, uniqueKeys: true, schema: 'core', prettyErrors: false });
+  const err = doc.errors[0];
+  if (err) {
+    const line = err.linePos?.[0]?.line ?? lineCounter.linePos(err.pos[0]).line;
+    throw new YamlProblem(err.message.split('\n')[0] ?? 'invalid YAML', line);
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: LIMITS.maxAliases });
+  } catch (e) {
+    throw new YamlProblem(e instanceof Error ? e.message : String(e));
+  }
+  if (tooDeep(value)) throw new YamlProblem(`document is nested deeper than ${LIMITS.maxDepth} levels`);
+  return {
+    value,
+    lineOf(path) {
+      for (let n = path.length; n >= 0; n--) {
+        const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+        if (node && typeof node === 'object' && node.range) return lineCounter.linePos(node.range[0]).line;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** Parses JSON with the same size and depth bounds as YAML. */
+export function parseJsonSafely(text: string, maxChars: number): unknown {
+  if (text.length > maxChars) throw new YamlProblem(`document is ${text.length} characters; the limit is ${maxChars}`);
+  const value: unknown = JSON.parse(text);
+  if (tooDeep(value)) throw new YamlProblem(`document is nested deeper than ${LIMITS.maxDepth} levels`);
+  return value;
+}
+
+/** Own-property lookup that never reaches the prototype chain. */
+export function own<T>(obj: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
+}
+
+/** Recursively freezes plain data. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** JSON with object keys sorted at every level: the canonical form hashes are computed from. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) Object.defineProperty(out, key, { value: sortKeys(v), enumerable: true });
+    }
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,62 @@
+import { stringify } from 'yaml';
+import { z } from 'zod';
+import { ErrorCode, type RegistryIssue } from '../errors.js';
+import { LIMITS, parseYamlSafely, YamlProblem } from '../internal/safe-data.js';
+
+/** The lock file's name inside a prompts folder. */
+export const LOCK_FILE = 'promptpin.lock';
+
+/**
+ * The lock: `prompt name -> version -> content hash` of every released version. Stored as YAML:
+ *
+ * ```yaml
+ * lockVersion: 1
+ * prompts:
+ *   support-agent:
+ *     1: sha256:…
+ * ```
+ */
+export type Lock = ReadonlyMap<string, ReadonlyMap<number, string>>;
+
+const LockSchema = z.strictObject({
+  lockVersion: z.literal(1),
+  prompts: z.record(z.string(), z.record(z.string().regex(/^[1-9]\d*$/, 'versions are positive integers'), z.string().regex(/^sha256:[0-9a-f]{64}$/, 'hashes look like sha256:<64 hex digits>'))).default({}),
+});
+
+/** Parses `promptpin.lock`. */
+export function parseLock(text: string, file: string = LOCK_FILE): { lock: Lock; issues: RegistryIssue[] } {
+  const lock = new Map<string, Map<number, string>>();
+  const issues: RegistryIssue[] = [];
+  let parsed;
+  try {
+    parsed = parseYamlSafely(text, LIMITS.configFileChars);
+  } catch (e) {
+    const p = e as YamlProblem;
+    issues.push({ code: ErrorCode.INVALID_CONFIG, file, message: `invalid YAML: ${p.message}; regenerate it with \`promptpin lock\``, ...(p.line !== undefined ? { line: p.line } : {}) });
+    return { lock, issues };
+  }
+  const result = LockSchema.safeParse(parsed.value ?? { lockVersion: 1 });
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const line = parsed.lineOf(issue.path as (string | number)[]);
+      issues.push({ code: ErrorCode.INVALID_CONFIG, file, field: issue.path.join('.') || '(root)', message: issue.message, ...(line !== undefined ? { line } : {}) });
+    }
+    return { lock, issues };
+  }
+  for (const [name, versions] of Object.entries(result.data.prompts)) {
+    lock.set(name, new Map(Object.entries(versions).map(([v, h]) => [Number(v), h])));
+  }
+  return { lock, issues };
+}
+
+/** Serializes a lock deterministically (names and versions sorted). */
+export function formatLock(lock: Lock): string {
+  const prompts: Record<string, Record<string, string>> = {};
+  for (const name of [...lock.keys()].sort()) {
+    const versions = lock.get(name)!;
+    const entry: Record<string, string> = {};
+    for (const v of [...versions.keys()].sort((a, b) => a - b)) entry[String(v)] = versions.get(v)!;
+    prompts[name] = entry;
+  }
+  return `# promptpin lock: the content hash of every released prompt version.\n# Written by \`promptpin publish\` / \`promptpin lock\`. Never edit by hand: a released version is immutable.\n${stringify({ lockVersion: 1, prompts }, { lineWidth: 0 })}`;
+}

@@ -1,0 +1,285 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { ErrorCode, RegistryError, type RegistryIssue } from '../errors.js';
+import { canonicalJson } from '../internal/safe-data.js';
+import { parseLock, LOCK_FILE, type Lock } from './lock.js';
+import { nameProblem } from './names.js';
+import { buildVersion, parsePromptFile } from './prompt-file.js';
+import { parseReleaseFile, RELEASE_FILE, validateReleases } from './release.js';
+import type { PromptEntry, PromptVersion, Registry, Release } from './types.js';
+
+/** The compiled-registry format version this build reads and writes. */
+export const REGISTRY_SCHEMA_VERSION = 1;
+
+/** The raw text of a prompts folder, as read by a source (paths are `/`-separated, relative). */
+export interface FolderFiles {
+  /** Every `*.prompt` file: `support-agent/3.prompt`, `billing/refund-agent/1.prompt`. */
+  readonly promptFiles: readonly { readonly path: string; readonly text: string }[];
+  /** `promptpin.yaml`, when present. */
+  readonly releaseText?: string;
+  /** `promptpin.lock`, when present. */
+  readonly lockText?: string;
+}
+
+/** Everything learned from a folder: the registry when valid, every problem, and unlocked versions. */
+export interface FolderCheck {
+  readonly registry: Registry | null;
+  readonly issues: readonly RegistryIssue[];
+  readonly lock: Lock;
+  /** Versions present in the folder but not yet recorded in the lock (not released). */
+  readonly unlocked: readonly { readonly name: string; readonly version: number; readonly hash: string }[];
+  /** Every parsed version, even when the registry as a whole is invalid. */
+  readonly versions: readonly PromptVersion[];
+}
+
+const PROMPT_PATH = /^(.+)\/([1-9]\d*)\.prompt$/;
+
+/** Validates a whole folder and reports every problem (used by loading and `promptpin check`). */
+export function checkFolder(files: FolderFiles): FolderCheck {
+  const issues: RegistryIssue[] = [];
+  const byName = new Map<string, Map<number, PromptVersion>>();
+  const versions: PromptVersion[] = [];
+  const seenFiles = new Map<string, Set<number>>();
+  for (const { path, text } of files.promptFiles) {
+    const m = PROMPT_PATH.exec(path);
+    if (!m) {
+      issues.push({ code: ErrorCode.INVALID_CONFIG, file: path, message: 'prompt files are named <prompt-name>/<version>.prompt, with versions 1, 2, 3, …' });
+      continue;
+    }
+    const name = m[1]!;
+    const version = Number(m[2]);
+    const bad = nameProblem(name);
+    if (bad) {
+      issues.push({ code: ErrorCode.INVALID_NAME, file: path, message: `"${name}" is not a valid prompt name: ${bad}` });
+      continue;
+    }
+    if (!seenFiles.has(name)) seenFiles.set(name, new Set());
+    seenFiles.get(name)!.add(version);
+    const parsed = parsePromptFile(text, name, version, path);
+    if (!parsed.ok) {
+      issues.push(...parsed.issues);
+      continue;
+    }
+    versions.push(parsed.version);
+    if (!byName.has(name)) byName.set(name, new Map());
+    byName.get(name)!.set(version, parsed.version);
+  }
+  for (const [name, nums] of seenFiles) {
+    const max = Math.max(...nums);
+    for (let v = 1; v <= max; v++) {
+      if (!nums.has(v)) {
+        issues.push({ code: ErrorCode.INVALID_CONFIG, file: `${name}/${v}.prompt`, prompt: name, version: v, message: `versions are sequential: ${name} has v${max} but no v${v}; every version stays in the folder, never delete one` });
+      }
+    }
+  }
+
+  let lock: Lock = new Map();
+  if (files.lockText !== undefined) {
+    const parsedLock = parseLock(files.lockText);
+    issues.push(...parsedLock.issues);
+    lock = parsedLock.lock;
+  }
+  const unlocked: { name: string; version: number; hash: string }[] = [];
+  for (const [name, locked] of lock) {
+    for (const [v, hash] of locked) {
+      const current = byName.get(name)?.get(v);
+      if (!current) {
+        if (!seenFiles.get(name)?.has(v)) {
+          issues.push({ code: ErrorCode.VERSION_IMMUTABLE, file: `${name}/${v}.prompt`, prompt: name, version: v, message: `${name} v${v} is released (recorded in ${LOCK_FILE}) but its file is missing: released versions stay runnable; restore it from git` });
+        }
+        continue;
+      }
+      if (current.hash !== hash) {
+        const next = Math.max(...byName.get(name)!.keys()) + 1;
+        issues.push({
+          code: ErrorCode.VERSION_IMMUTABLE,
+          file: `${name}/${v}.prompt`,
+          prompt: name,
+          version: v,
+          message: `${name} v${v} was edited in place (locked ${short(hash)}, file now ${short(current.hash)}): restore v${v} from git and publish the change as v${next} (promptpin publish ${name})`,
+        });
+      }
+    }
+  }
+  for (const v of versions) {
+    if (!lock.get(v.name)?.has(v.version)) unlocked.push({ name: v.name, version: v.version, hash: v.hash });
+  }
+
+  const prompts = new Map<string, PromptEntry>();
+  for (const [name, map] of byName) prompts.set(name, Object.freeze({ name, versions: map }));
+  let environments = new Map<string, Map<string, Release>>();
+  if (files.releaseText !== undefined) {
+    const rel = parseReleaseFile(files.releaseText, prompts, RELEASE_FILE);
+    issues.push(...rel.issues);
+    environments = rel.environments;
+  }
+  const registry = issues.length === 0 ? buildRegistry(prompts, environments) : null;
+  return { registry, issues, lock, unlocked, versions };
+}
+
+function short(hash: string): string {
+  return hash.slice(0, 19);
+}
+
+/** Compiles a folder into a registry, or throws a {@link RegistryError} listing every problem. */
+export function compileFolder(files: FolderFiles): Registry {
+  const result = checkFolder(files);
+  if (!result.registry) throw registryError(result.issues);
+  return result.registry;
+}
+
+/** Builds the error for a list of issues (code of the first issue). */
+export function registryError(issues: readonly RegistryIssue[]): RegistryError {
+  return new RegistryError(issues[0]?.code ?? ErrorCode.INVALID_CONFIG, issues);
+}
+
+/** Freezes prompts and releases into a registry and computes its revision. */
+export function buildRegistry(prompts: ReadonlyMap<string, PromptEntry>, environments: ReadonlyMap<string, ReadonlyMap<string, Release>>): Registry {
+  const draft = { schemaVersion: 1 as const, revision: '', prompts, environments };
+  const body = registryToJson(draft);
+  const revision = `sha256:${createHash('sha256').update(canonicalJson({ ...body, revision: undefined }), 'utf8').digest('hex')}`;
+  return Object.freeze({ ...draft, revision });
+}
+
+/** The compiled registry document (`promptpin build`), as plain JSON data. */
+export interface CompiledRegistry {
+  readonly schemaVersion: 1;
+  readonly revision: string;
+  readonly prompts: Record<string, { readonly versions: Record<string, Record<string, unknown>> }>;
+  readonly environments: Record<string, Record<string, Record<string, unknown>>>;
+}
+
+/** Serializes a registry to the compiled-registry JSON document. */
+export function registryToJson(registry: Registry): CompiledRegistry {
+  const prompts: CompiledRegistry['prompts'] = {};
+  for (const name of [...registry.prompts.keys()].sort()) {
+    const entry = registry.prompts.get(name)!;
+    const versions: Record<string, Record<string, unknown>> = {};
+    for (const [n, v] of [...entry.versions].sort((a, b) => a[0] - b[0])) {
+      const variables: Record<string, unknown> = {};
+      for (const [k, spec] of Object.entries(v.variables)) {
+        variables[k] = {
+          type: spec.type,
+          ...(spec.values ? { enum: spec.values } : {}),
+          ...(spec.optional && spec.default === undefined ? { optional: true } : {}),
+          ...(spec.default !== undefined ? { default: spec.default } : {}),
+          ...(spec.description !== undefined ? { description: spec.description } : {}),
+        };
+      }
+      versions[String(n)] = {
+        hash: v.hash,
+        model: v.model,
+        ...(v.provider !== undefined ? { provider: v.provider } : {}),
+        operation: v.operation,
+        params: { ...v.params },
+        variables,
+        template: v.template,
+        ...(v.author !== undefined ? { author: v.author } : {}),
+        ...(v.message !== undefined ? { message: v.message } : {}),
+        ...(v.examples !== undefined ? { examples: v.examples } : {}),
+      };
+    }
+    prompts[name] = { versions };
+  }
+  const environments: CompiledRegistry['environments'] = {};
+  for (const env of [...registry.environments.keys()].sort()) {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const [name, rel] of [...registry.environments.get(env)!].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      const r = rel.rollout;
+      out[name] = {
+        stable: rel.stable,
+        ...(r
+          ? {
+              rollout: {
+                candidate: r.candidate,
+                percent: r.percent,
+                salt: r.salt,
+                ...(r.started !== undefined ? { started: r.started } : {}),
+                ...(r.author !== undefined ? { author: r.author } : {}),
+                expected: r.expected,
+                guards: r.guards.map((g) => ({
+                  signal: g.signal,
+                  ...(g.maxIncrease !== undefined ? { max_increase: g.maxIncrease } : {}),
+                  ...(g.maxDecrease !== undefined ? { max_decrease: g.maxDecrease } : {}),
+                  ...(g.maxChange !== undefined ? { max_change: g.maxChange } : {}),
+                  ...(g.bySegment ? { by_segment: true } : {}),
+                })),
+                min_samples: r.minSamples,
+                ...(r.windowMs !== undefined ? { window: `${r.windowMs}ms` } : {}),
+                on_breach: r.onBreach,
+              },
+            }
+          : {}),
+        ...(rel.overrides.size ? { overrides: Object.fromEntries(rel.overrides) } : {}),
+      };
+    }
+    environments[env] = out;
+  }
+  return { schemaVersion: 1, revision: registry.revision, prompts, environments };
+}
+
+const CompiledSchema = z.object({
+  schemaVersion: z.number(),
+  revision: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  prompts: z.record(
+    z.string(),
+    z.strictObject({ versions: z.record(z.string().regex(/^[1-9]\d*$/), z.looseObject({ hash: z.string(), template: z.string() })) }),
+  ),
+  environments: z.unknown(),
+});
+
+/**
+ * Validates a compiled registry document (already JSON-parsed) whole: schema version, every version
+ * (template, variables, content hash), every release, and the revision.
+ *
+ * @throws {RegistryError} INVALID_CONFIG or VERSION_IMMUTABLE, listing every problem.
+ */
+export function parseCompiledRegistry(value: unknown, file: string = 'registry.json'): Registry {
+  const issues: RegistryIssue[] = [];
+  const sv = (value as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw registryError([{ code: ErrorCode.INVALID_CONFIG, file, message: 'a compiled registry is a JSON object; build one with `promptpin build`' }]);
+  }
+  if (sv !== REGISTRY_SCHEMA_VERSION) {
+    throw registryError([{ code: ErrorCode.INVALID_CONFIG, file, field: 'schemaVersion', message: `schemaVersion ${JSON.stringify(sv)} is not supported (this promptpin reads ${REGISTRY_SCHEMA_VERSION}): rebuild with a matching \`promptpin build\` or upgrade promptpin` }]);
+  }
+  const result = CompiledSchema.safeParse(value);
+  if (!result.success) {
+    throw registryError(result.error.issues.map((i) => ({ code: ErrorCode.INVALID_CONFIG, file, field: i.path.join('.') || '(root)', message: i.message })));
+  }
+  const prompts = new Map<string, PromptEntry>();
+  for (const [name, entry] of Object.entries(result.data.prompts)) {
+    const bad = nameProblem(name);
+    if (bad) {
+      issues.push({ code: ErrorCode.INVALID_NAME, file, prompt: name, field: `prompts.${name}`, message: `"${name}" is not a valid prompt name: ${bad}` });
+      continue;
+    }
+    const versions = new Map<number, PromptVersion>();
+    const nums = Object.keys(entry.versions).map(Number).sort((a, b) => a - b);
+    nums.forEach((n, i) => {
+      if (n !== i + 1) issues.push({ code: ErrorCode.INVALID_CONFIG, file, prompt: name, version: i + 1, message: `versions are sequential: ${name} is missing v${i + 1}` });
+    });
+    for (const n of nums) {
+      const { hash, template, ...front } = entry.versions[String(n)]!;
+      const built = buildVersion(front, template, { name, version: n, file });
+      if (!built.ok) {
+        issues.push(...built.issues);
+        continue;
+      }
+      if (built.version.hash !== hash) {
+        issues.push({ code: ErrorCode.VERSION_IMMUTABLE, file, prompt: name, version: n, field: `prompts.${name}.versions.${n}.hash`, message: `stated hash ${short(hash)} does not match the content (${short(built.version.hash)}): the registry was edited or corrupted; rebuild it with \`promptpin build\`` });
+        continue;
+      }
+      versions.set(n, built.version);
+    }
+    prompts.set(name, Object.freeze({ name, versions }));
+  }
+  const rel = validateReleases({ environments: result.data.environments ?? {} }, prompts, file);
+  issues.push(...rel.issues);
+  if (issues.length) throw registryError(issues);
+  const registry = buildRegistry(prompts, rel.environments);
+  if (registry.revision !== result.data.revision) {
+    throw registryError([{ code: ErrorCode.INVALID_CONFIG, file, field: 'revision', message: `revision ${short(result.data.revision)} does not match the content (${short(registry.revision)}): the registry was edited or corrupted; rebuild it with \`promptpin build\`` }]);
+  }
+  return registry;
+}

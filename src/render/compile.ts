@@ -1,0 +1,201 @@
+import { LRUCache } from 'lru-cache';
+import { z } from 'zod';
+import { PromptRenderError, type VariableIssue } from '../errors.js';
+import type { PromptVersion, VariableSpec } from '../registry/types.js';
+import { parseTemplate, type Role } from './template.js';
+
+/** One chat message produced by rendering a chat template. */
+export interface ChatMessage {
+  readonly role: Role;
+  readonly content: string;
+}
+
+/** What `render` returns: a string for a text template, messages for a chat template. */
+export type RenderedPrompt = string | ChatMessage[];
+
+/** Values for a template's declared variables. */
+export type PromptVariables = Readonly<Record<string, unknown>>;
+
+/** A version's template, compiled once and reused for every render. */
+export interface CompiledTemplate {
+  readonly kind: 'text' | 'chat';
+  /** Validates `vars` and renders. Throws {@link PromptRenderError}. */
+  render(vars: PromptVariables | undefined): RenderedPrompt;
+}
+
+interface Check {
+  readonly name: string;
+  readonly type: VariableSpec['type'];
+  readonly optional: boolean;
+  readonly fallback: string;
+  readonly values: ReadonlySet<string> | undefined;
+}
+
+/** The zod schema equivalent of a variable declaration: the source of truth for error messages. */
+export function variablesSchema(variables: Readonly<Record<string, VariableSpec>>): z.ZodObject {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, spec] of Object.entries(variables)) {
+    let t: z.ZodType;
+    switch (spec.type) {
+      case 'string':
+        t = z.string();
+        break;
+      case 'number':
+        t = z.number().finite();
+        break;
+      case 'integer':
+        t = z.number().int();
+        break;
+      case 'boolean':
+        t = z.boolean();
+        break;
+      case 'enum':
+        t = z.enum(spec.values as [string, ...string[]]);
+        break;
+    }
+    shape[name] = spec.optional ? t.optional() : t;
+  }
+  return z.strictObject(shape);
+}
+
+function stringify(v: unknown): string {
+  return typeof v === 'string' ? v : String(v);
+}
+
+/**
+ * Compiles a version's template. The fast path checks each declared variable with `typeof`; any
+ * failure (or any extra key) goes to the zod schema, which decides and names every problem.
+ */
+export function compileTemplate(version: Pick<PromptVersion, 'name' | 'version' | 'template' | 'variables'>): CompiledTemplate {
+  const parsed = parseTemplate(version.template);
+  const checks: Check[] = Object.entries(version.variables).map(([name, spec]) => ({
+    name,
+    type: spec.type,
+    optional: spec.optional,
+    fallback: spec.default === undefined ? '' : stringify(spec.default),
+    values: spec.values ? new Set(spec.values) : undefined,
+  }));
+  const declaredCount = checks.length;
+  const index = new Map(checks.map((c, i) => [c.name, i]));
+  const messages = parsed.messages.map((m) => ({
+    role: m.role,
+    statics: m.statics,
+    slots: m.vars.map((v) => index.get(v)!),
+  }));
+  let schema: z.ZodObject | undefined;
+  const values: string[] = new Array<string>(declaredCount).fill('');
+
+  /** Returns false when the fast path cannot vouch for `vars`. Fills `values` when it can. */
+  const fastCheck = (vars: PromptVariables): boolean => {
+    let present = 0;
+    for (let i = 0; i < declaredCount; i++) {
+      const c = checks[i]!;
+      const v = vars[c.name];
+      if (v === undefined) {
+        if (!c.optional) return false;
+        values[i] = c.fallback;
+        continue;
+      }
+      present++;
+      switch (c.type) {
+        case 'string':
+          if (typeof v !== 'string') return false;
+          values[i] = v;
+          break;
+        case 'enum':
+          if (typeof v !== 'string' || !c.values!.has(v)) return false;
+          values[i] = v;
+          break;
+        case 'number':
+          if (typeof v !== 'number' || !Number.isFinite(v)) return false;
+          values[i] = String(v);
+          break;
+        case 'integer':
+          if (typeof v !== 'number' || !Number.isInteger(v)) return false;
+          values[i] = String(v);
+          break;
+        case 'boolean':
+          if (typeof v !== 'boolean') return false;
+          values[i] = String(v);
+          break;
+      }
+    }
+    // Extra keys (typos of optional variables, most often) must reach the strict schema.
+    let keys = 0;
+    for (const k in vars) if (Object.prototype.hasOwnProperty.call(vars, k)) keys++;
+    return keys === present;
+  };
+
+  const slowCheck = (vars: unknown): void => {
+    schema ??= variablesSchema(version.variables);
+    const result = schema.safeParse(vars ?? {});
+    if (!result.success) {
+      const issues: VariableIssue[] = result.error.issues.map((issue) => describeIssue(issue, version.variables, vars));
+      throw new PromptRenderError(version.name, version.version, issues, { cause: result.error });
+    }
+    const data = result.data as Record<string, unknown>;
+    for (let i = 0; i < declaredCount; i++) {
+      const c = checks[i]!;
+      const v = data[c.name];
+      values[i] = v === undefined ? c.fallback : stringify(v);
+    }
+  };
+
+  const fill = (statics: readonly string[], slots: readonly number[]): string => {
+    let out = statics[0]!;
+    for (let i = 0; i < slots.length; i++) out += values[slots[i]!]! + statics[i + 1]!;
+    return out;
+  };
+
+  const render = (vars: PromptVariables | undefined): RenderedPrompt => {
+    if (vars === undefined || vars === null || typeof vars !== 'object' || !fastCheck(vars)) slowCheck(vars);
+    if (parsed.kind === 'text') {
+      const m = messages[0]!;
+      return fill(m.statics, m.slots);
+    }
+    const out: ChatMessage[] = new Array<ChatMessage>(messages.length);
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      out[i] = { role: m.role!, content: fill(m.statics, m.slots) };
+    }
+    return out;
+  };
+
+  return Object.freeze({ kind: parsed.kind, render });
+}
+
+function describeIssue(issue: z.core.$ZodIssue, variables: Readonly<Record<string, VariableSpec>>, vars: unknown): VariableIssue {
+  if (issue.code === 'unrecognized_keys') {
+    const declared = Object.keys(variables);
+    return {
+      variable: issue.keys.join(', '),
+      message: `not declared (declared: ${declared.length ? declared.join(', ') : 'none'}); check the spelling or declare it in the .prompt file`,
+    };
+  }
+  const name = String(issue.path[0] ?? '(variables)');
+  const spec = Object.prototype.hasOwnProperty.call(variables, name) ? variables[name] : undefined;
+  const given =
+    typeof vars === 'object' && vars !== null && Object.prototype.hasOwnProperty.call(vars, name)
+      ? (vars as Record<string, unknown>)[name]
+      : undefined;
+  if (!spec) return { variable: name, message: issue.message };
+  const declared = spec.type === 'enum' ? `one of ${spec.values!.map((v) => JSON.stringify(v)).join(', ')}` : `a ${spec.type}`;
+  if (given === undefined) return { variable: name, message: `missing (required, ${declared})` };
+  const got = given === null ? 'null' : Array.isArray(given) ? 'an array' : typeof given;
+  // Never echo the value itself: variable values are untrusted and may be private.
+  return { variable: name, message: `expected ${declared}, got ${got}` };
+}
+
+const cache = new LRUCache<string, CompiledTemplate>({ max: 2000 });
+
+/** Returns the compiled template of a version, from the cache keyed by its content hash. */
+export function compiledTemplateFor(version: PromptVersion): CompiledTemplate {
+  // The hash covers template and variables, but name/version appear in error messages.
+  const key = `${version.hash}\u0000${version.name}\u0000${version.version}`;
+  let compiled = cache.get(key);
+  if (!compiled) {
+    compiled = compileTemplate(version);
+    cache.set(key, compiled);
+  }
+  return compiled;
+}

@@ -1,0 +1,58 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { ErrorCode, PromptError, RegistryError } from '../errors.js';
+import { LIMITS, parseJsonSafely } from '../internal/safe-data.js';
+import { parseCompiledRegistry } from '../registry/registry.js';
+import type { Registry } from '../registry/types.js';
+import type { Source } from './source.js';
+
+/** Parses compiled-registry JSON text, naming `where` in errors. @throws {RegistryError} */
+export function parseRegistryText(text: string, where: string): Registry {
+  let value: unknown;
+  try {
+    value = parseJsonSafely(text, LIMITS.registryChars);
+  } catch (err) {
+    throw new RegistryError(ErrorCode.INVALID_CONFIG, [{ code: ErrorCode.INVALID_CONFIG, file: where, message: `not a valid compiled registry: ${(err as Error).message}; rebuild it with \`promptpin build\`` }], { cause: err });
+  }
+  return parseCompiledRegistry(value, where);
+}
+
+/** A source reading a compiled registry JSON file (`promptpin build`), watched for changes. */
+export function createFileSource(path: string, options: { readonly watch?: boolean; readonly debounceMs?: number } = {}): Source {
+  const debounceMs = options.debounceMs ?? 50;
+  return {
+    description: `file ${path}`,
+    async load() {
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (err) {
+        throw new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Cannot read registry file ${path}: ${(err as Error).message}. Build it with \`promptpin build -o ${path}\`.`, { cause: err });
+      }
+      return parseRegistryText(text, path);
+    },
+    watch(onChange) {
+      if (options.watch === false) return () => {};
+      let timer: NodeJS.Timeout | undefined;
+      let watcher: FSWatcher | undefined;
+      const name = basename(path);
+      try {
+        // Watch the directory: writers usually replace the file (temp file + rename).
+        watcher = watch(dirname(path), { persistent: false }, (_event, file) => {
+          if (file !== null && file !== name) return;
+          clearTimeout(timer);
+          timer = setTimeout(onChange, debounceMs);
+          timer.unref?.();
+        });
+        watcher.on('error', () => {});
+      } catch {
+        // Not watchable: reload() still works.
+      }
+      return () => {
+        clearTimeout(timer);
+        watcher?.close();
+      };
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { ErrorCode, PromptError } from '../errors.js';
+import { LOCK_FILE } from '../registry/lock.js';
+import { compileFolder, type FolderFiles } from '../registry/registry.js';
+import { RELEASE_FILE } from '../registry/release.js';
+import type { Registry } from '../registry/types.js';
+import type { Source } from './source.js';
+
+const MAX_DEPTH = 16;
+const MAX_FILES = 100_000;
+
+/** Reads every `.prompt` file, `promptpin.yaml` and `promptpin.lock` under `root`. */
+export async function readFolder(root: string): Promise<FolderFiles> {
+  const promptFiles: { path: string; text: string }[] = [];
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    if (depth > MAX_DEPTH) return;
+    const entries = await readdir(dir, { withFileTypes: true });
+    for (const entry of entries) {
+      // Hidden folders (.git) and node_modules never hold prompts; symlinked folders could loop.
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full, depth + 1);
+      else if ((entry.isFile() || entry.isSymbolicLink()) && entry.name.endsWith('.prompt')) {
+        if (promptFiles.length >= MAX_FILES) throw new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Folder ${root} has more than ${MAX_FILES} .prompt files.`);
+        promptFiles.push({ path: relative(root, full).split(sep).join('/'), text: await readFile(full, 'utf8') });
+      }
+    }
+  };
+  try {
+    await walk(root, 0);
+  } catch (err) {
+    if (err instanceof PromptError) throw err;
+    throw new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Cannot read prompts folder ${root}: ${(err as Error).message}. Check the source path.`, { cause: err });
+  }
+  promptFiles.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const optional = async (name: string): Promise<string | undefined> => {
+    try {
+      return await readFile(join(root, name), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Cannot read ${join(root, name)}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  const releaseText = await optional(RELEASE_FILE);
+  const lockText = await optional(LOCK_FILE);
+  return { promptFiles, ...(releaseText !== undefined ? { releaseText } : {}), ...(lockText !== undefined ? { lockText } : {}) };
+}
+
+/** Options of {@link createFolderSource}. */
+export interface FolderSourceOptions {
+  /** Watch the folder and reload on change. @defaultValue true */
+  readonly watch?: boolean;
+  /** Quiet period after the last file event before reloading, in ms. @defaultValue 50 */
+  readonly debounceMs?: number;
+}
+
+/** A source reading a prompts folder (the authoring layout), watched for changes. */
+export function createFolderSource(root: string, options: FolderSourceOptions = {}): Source {
+  const debounceMs = options.debounceMs ?? 50;
+  return {
+    description: `folder ${root}`,
+    async load(): Promise<Registry> {
+      return compileFolder(await readFolder(root));
+    },
+    watch(onChange) {
+      if (options.watch === false) return () => {};
+      let timer: NodeJS.Timeout | undefined;
+      let watcher: FSWatcher | undefined;
+      const fire = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(onChange, debounceMs);
+        timer.unref?.();
+      };
+      try {
+        watcher = watch(root, { recursive: true, persistent: false }, fire);
+        watcher.on('error', () => {});
+      } catch {
+        // Recursive watching is unavailable on some file systems: reload() still works.
+      }
+      return () => {
+        clearTimeout(timer);
+        watcher?.close();
+      };
+    },
+  };
+}
