@@ -219,6 +219,8 @@ function rateTripped(
   checkRateArm('candidate', nC, eC);
   const min = minSamples < 1 ? 1 : minSamples;
   if (nS < min || nC < min) return false;
+  // Exact shortcut (the bound is never above the estimate): skips the log/sqrt most of the time.
+  if (!(sign * (eC / nC - eS / nS) > threshold)) return false;
   return rateLower(sign, nS, eS, nC, eC, memoRhoRate, alpha) > threshold;
 }
 
@@ -367,6 +369,8 @@ function meanTrippedCore(
   const xs = sumS / nS;
   if (!(xs > 0)) return false;
   const xc = sumC / nC;
+  // Exact shortcut: the point estimate of the ratio must itself lie outside [1−m, 1+m].
+  if (xc <= (1 + m) * xs && xc >= (1 - m) * xs) return false;
   const vs = sampleVariance(nS, sumS, sqS) / nS;
   // Stable mean not resolvably positive: the Fieller set is unbounded, the ratio is not identified.
   if (!(xs * xs - b * b * vs > 0)) return false;

@@ -87,7 +87,7 @@ export function parsePromptFile(text: string, name: string, version: number, fil
     return at('missing front matter: start the file with a "---" line, the YAML (at least `model:`), then a closing "---" line', { line: 1 });
   }
   const yamlText = fm[1] ?? '';
-  const bodyStartLine = yamlText.split('\n').length + 2 + (yamlText === '' ? -1 : 0);
+  const bodyStartLine = yamlText === '' ? 3 : yamlText.split('\n').length + 3;
   const template = src.slice(fm[0].length);
 
   let parsed;
@@ -185,7 +185,7 @@ export function buildVersion(data: unknown, template: string, ctx: VersionContex
         prompt: name,
         version,
         field: 'template',
-        line: bodyStartLine + lineIndexOf(template, `{{`, p),
+        line: bodyStartLine + lineIndexOf(template, p) - 1,
         message: `placeholder {{${p}}} is not declared: add it under variables: (e.g. "${p}: string")`,
       });
     }
@@ -231,7 +231,7 @@ export function buildVersion(data: unknown, template: string, ctx: VersionContex
   return { ok: true, version: Object.freeze(v) };
 }
 
-function lineIndexOf(template: string, _open: string, name: string): number {
+function lineIndexOf(template: string, name: string): number {
   const m = new RegExp(`\\{\\{\\s*${name}\\s*\\}\\}`).exec(template);
   if (!m) return 1;
   return template.slice(0, m.index).split('\n').length;

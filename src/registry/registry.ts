@@ -243,6 +243,15 @@ export function parseCompiledRegistry(value: unknown, file: string = 'registry.j
   if (sv !== REGISTRY_SCHEMA_VERSION) {
     throw registryError([{ code: ErrorCode.INVALID_CONFIG, file, field: 'schemaVersion', message: `schemaVersion ${JSON.stringify(sv)} is not supported (this promptpin reads ${REGISTRY_SCHEMA_VERSION}): rebuild with a matching \`promptpin build\` or upgrade promptpin` }]);
   }
+  const rawPrompts = (value as { prompts?: unknown }).prompts;
+  if (typeof rawPrompts === 'object' && rawPrompts !== null) {
+    // Checked before zod, which silently drops a "__proto__" key.
+    for (const name of Object.keys(rawPrompts)) {
+      const bad = nameProblem(name);
+      if (bad) issues.push({ code: ErrorCode.INVALID_NAME, file, prompt: name, field: `prompts.${name}`, message: `"${name}" is not a valid prompt name: ${bad}` });
+    }
+    if (issues.length) throw registryError(issues);
+  }
   const result = CompiledSchema.safeParse(value);
   if (!result.success) {
     throw registryError(result.error.issues.map((i) => ({ code: ErrorCode.INVALID_CONFIG, file, field: i.path.join('.') || '(root)', message: i.message })));

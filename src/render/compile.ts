@@ -179,7 +179,7 @@ function describeIssue(issue: z.core.$ZodIssue, variables: Readonly<Record<strin
       ? (vars as Record<string, unknown>)[name]
       : undefined;
   if (!spec) return { variable: name, message: issue.message };
-  const declared = spec.type === 'enum' ? `one of ${spec.values!.map((v) => JSON.stringify(v)).join(', ')}` : `a ${spec.type}`;
+  const declared = spec.type === 'enum' ? `one of ${spec.values!.map((v) => JSON.stringify(v)).join(', ')}` : spec.type === 'integer' ? 'an integer' : `a ${spec.type}`;
   if (given === undefined) return { variable: name, message: `missing (required, ${declared})` };
   const got = given === null ? 'null' : Array.isArray(given) ? 'an array' : typeof given;
   // Never echo the value itself: variable values are untrusted and may be private.
