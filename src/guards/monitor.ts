@@ -18,6 +18,8 @@ import {
   type SequentialTestOptions,
 } from './sequential.js';
 
+export type { GuardJudgement, GuardReason } from './sequential.js';
+
 /**
  * One guard of a rollout, as written in the release file. Exactly one threshold is set:
  * `maxIncrease` / `maxDecrease` make the signal a boolean rate (threshold in PERCENTAGE POINTS,

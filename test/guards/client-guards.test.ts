@@ -1,0 +1,144 @@
+/** Guards end to end, through a real client: outcomes → per-arm counts → trip → rollback on the next get. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMemorySource, PromptClient, type GuardBreachEvent } from '../../src/index.js';
+import { GREET_V1, GREET_V2, releaseYaml } from '../support/folders.js';
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function release(opts: { onBreach?: string; started?: string; guards?: string; percent?: number } = {}): string {
+  return releaseYaml(`  production:
+    greet:
+      stable: 1
+      rollout:
+        candidate: 2
+        percent: ${opts.percent ?? 10}
+        started: ${opts.started ?? '2026-11-20T15:00:00Z'}
+        expected: Output length falls 10-20%; refusal rate unchanged.
+        guards:
+${opts.guards ?? '          - { signal: refusal, max_increase: 0.5pp }'}
+        min_samples: 500
+        window: 24h
+        on_breach: ${opts.onBreach ?? 'rollback'}
+`);
+}
+
+const files = (yaml: string) => ({ 'greet/1.prompt': GREET_V1, 'greet/2.prompt': GREET_V2, 'promptpin.yaml': yaml });
+const clients: PromptClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+});
+
+/** Simulates users: each request resolves, and records a refusal with the arm's probability. */
+function simulate(client: PromptClient, rates: { stable: number; candidate: number }, maxRequests: number, seed = 1, stop?: () => boolean) {
+  const rand = mulberry32(seed);
+  let requests = 0;
+  let candidateSamples = 0;
+  for (; requests < maxRequests && !stop?.(); requests++) {
+    const p = client.get('greet', `user-${Math.floor(rand() * 1e9)}`);
+    if (p.slice === 'candidate') candidateSamples++;
+    p.record({ refusal: rand() < (p.slice === 'candidate' ? rates.candidate : rates.stable) });
+  }
+  return { requests, candidateSamples };
+}
+
+describe('guards through a client', () => {
+  it('should trip on the Friday scenario (refusals 0.4% → 1.3%) and serve stable from the next get', async () => {
+    const breaches: GuardBreachEvent[] = [];
+    const now = Date.parse('2026-11-20T16:00:00Z');
+    const client = await PromptClient.create({ source: createMemorySource({ files: files(release()) }), onBreach: (e) => breaches.push(e), now: () => now });
+    clients.push(client);
+    const seen: GuardBreachEvent[] = [];
+    client.on('breach', (e) => seen.push(e));
+    const { requests, candidateSamples } = simulate(client, { stable: 0.004, candidate: 0.013 }, 400_000, 7, () => breaches.length > 0);
+    expect(breaches).toHaveLength(1);
+    expect(seen).toEqual(breaches);
+    const b = breaches[0]!;
+    expect(b).toMatchObject({ prompt: 'greet', stable: 1, candidate: 2, guardText: 'refusal:+0.5pp', action: 'rollback', threshold: 0.5 });
+    expect(b.observed).toBeGreaterThan(0.5);
+    expect(candidateSamples).toBeLessThan(30_000);
+    expect(requests).toBeGreaterThan(1000);
+    // From the next get on, nobody is on the candidate.
+    for (let i = 0; i < 2000; i++) expect(client.get('greet', `after-${i}`).slice).toBe('stable');
+    const status = client.status().guards[0]!;
+    expect(status).toMatchObject({ prompt: 'greet', state: 'tripped', action: 'rollback', guards: ['refusal:+0.5pp'] });
+    expect(status.breach).toBe(b);
+    // Overrides and pins still work: a tripped guard stops the bucket, not explicit choices.
+    expect(client.get('greet', 'x', { version: 2 }).slice).toBe('pinned');
+  });
+
+  it('should not trip when the candidate behaves like stable (A/A)', async () => {
+    const breaches: GuardBreachEvent[] = [];
+    const client = await PromptClient.create({ source: createMemorySource({ files: files(release()) }), onBreach: (e) => breaches.push(e), now: () => Date.parse('2026-11-20T16:00:00Z') });
+    clients.push(client);
+    simulate(client, { stable: 0.004, candidate: 0.004 }, 100_000, 11);
+    expect(breaches).toHaveLength(0);
+    expect(client.status().guards[0]).toMatchObject({ state: 'judging', samples: { stable: expect.any(Number), candidate: expect.any(Number) } });
+    expect(client.status().guards[0]!.samples.candidate).toBeGreaterThan(9000);
+  });
+
+  it('should only alert with on_breach: alert, and start fresh counts for a new rollout', async () => {
+    const breaches: GuardBreachEvent[] = [];
+    const source = createMemorySource({ files: files(release({ onBreach: 'alert' })) });
+    const client = await PromptClient.create({ source, onBreach: (e) => breaches.push(e), now: () => Date.parse('2026-11-20T16:00:00Z') });
+    clients.push(client);
+    simulate(client, { stable: 0.004, candidate: 0.05 }, 200_000, 3, () => breaches.length > 0);
+    expect(breaches).toHaveLength(1);
+    expect(breaches[0]!.action).toBe('alert');
+    const onCandidate = Array.from({ length: 3000 }, (_, i) => client.get('greet', `u${i}`)).filter((p) => p.slice === 'candidate').length;
+    expect(onCandidate).toBeGreaterThan(200);
+    expect(client.status().guards[0]!.state).toBe('tripped');
+    // A new rollout (new started) is judged from zero.
+    source.set({ files: files(release({ onBreach: 'alert', started: '2026-11-21T09:00:00Z' })) });
+    await client.reload();
+    expect(client.status().guards[0]).toMatchObject({ state: 'judging', samples: { stable: 0, candidate: 0 }, breach: null });
+  });
+
+  it('should keep a trip across a reload of the same rollout, and forget it when the rollout ends', async () => {
+    const source = createMemorySource({ files: files(release()) });
+    const client = await PromptClient.create({ source, onBreach: () => {}, now: () => Date.parse('2026-11-20T16:00:00Z') });
+    clients.push(client);
+    simulate(client, { stable: 0.004, candidate: 0.05 }, 200_000, 5, () => client.status().guards[0]?.state === 'tripped');
+    source.set({ files: { ...files(release()), 'other/1.prompt': GREET_V1 } });
+    await client.reload();
+    expect(client.status().guards[0]!.state).toBe('tripped');
+    for (let i = 0; i < 1000; i++) expect(client.get('greet', `u${i}`).slice).toBe('stable');
+    source.set({ files: files(releaseYaml('  production:\n    greet: { stable: 2 }\n')) });
+    await client.reload();
+    expect(client.status().guards).toEqual([]);
+    expect(client.get('greet', 'u1').version).toBe(2);
+  });
+
+  it('should not judge outside the window after started', async () => {
+    const breaches: GuardBreachEvent[] = [];
+    const client = await PromptClient.create({ source: createMemorySource({ files: files(release()) }), onBreach: (e) => breaches.push(e), now: () => Date.parse('2026-11-22T16:00:00Z') });
+    clients.push(client);
+    simulate(client, { stable: 0.004, candidate: 0.05 }, 60_000, 9);
+    expect(breaches).toHaveLength(0);
+    expect(client.status().guards[0]!.state).toBe('window-closed');
+  });
+
+  it('should never make get throw or record throw, even with a throwing onBreach', async () => {
+    const errors: unknown[] = [];
+    const client = await PromptClient.create({
+      source: createMemorySource({ files: files(release()) }),
+      onBreach: () => {
+        throw new Error('pager is down');
+      },
+      onError: (e) => errors.push(e),
+      now: () => Date.parse('2026-11-20T16:00:00Z'),
+    });
+    clients.push(client);
+    expect(() => simulate(client, { stable: 0.004, candidate: 0.05 }, 200_000, 13, () => errors.length > 0)).not.toThrow();
+    expect(String((errors[0] as Error).message)).toMatch(/pager is down/);
+    expect(client.get('greet', 'u1').slice).toBe('stable');
+  });
+});
