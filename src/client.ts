@@ -10,6 +10,7 @@ import { createFileSource } from './sources/file-source.js';
 import { createFolderSource } from './sources/folder-source.js';
 import { createMemorySource, type MemorySourceData } from './sources/memory-source.js';
 import { isSource, type Source } from './sources/source.js';
+import { createUrlSource, type UrlSourceOptions } from './sources/url-source.js';
 import { PromptTelemetry } from './telemetry/prompt-telemetry.js';
 import { GuardCoordinator, type GuardBreachEvent, type GuardStatus } from './guards/coordinator.js';
 
@@ -54,8 +55,17 @@ export interface PromptClientOptions {
   readonly captureContent?: boolean;
   /** Reload on source changes (folder/file watch, URL polling). @defaultValue true */
   readonly watch?: boolean;
-  /** How long `create` waits for the first registry before using fallbacks. @defaultValue 5000 */
+  /**
+   * How long `create` waits for the first registry before using fallbacks. A URL source with a
+   * {@link cacheDir} serves its disk cache after half of it. @defaultValue 5000
+   */
   readonly initTimeoutMs?: number;
+  /** URL sources: delay between polls, jittered ±10%. @defaultValue 30000 */
+  readonly pollIntervalMs?: number;
+  /** URL sources: directory keeping the last good registry for cold starts. @defaultValue undefined (off) */
+  readonly cacheDir?: string;
+  /** URL sources: further options (headers, requestTimeoutMs, maxBytes, allowInsecureHttp, onFetch, …). */
+  readonly http?: Omit<UrlSourceOptions, 'pollIntervalMs' | 'cacheDir' | 'onError'>;
   /** Clock for guards and status, in epoch ms. @defaultValue Date.now */
   readonly now?: () => number;
 }
@@ -99,6 +109,14 @@ export interface ClientStatus {
   readonly servingFallbacks: boolean;
   /** The last load error, cleared by the next successful load. */
   readonly lastError: PromptError | null;
+  /** When the registry in use was downloaded (URL sources; the disk cache's record when served from it), else `loadedAt`. */
+  readonly fetchedAt: number | null;
+  /** Milliseconds since `fetchedAt`, or null. */
+  readonly fetchAgeMs: number | null;
+  /** True while the registry came from the disk cache and the host has not confirmed it yet. */
+  readonly fromCache: boolean;
+  /** Failed polls since the last success (URL sources), else 0. */
+  readonly consecutiveFailures: number;
   readonly guards: readonly GuardStatus[];
 }
 
@@ -140,11 +158,19 @@ function toPromptError(err: unknown): PromptError {
 }
 
 /** Turns the `source` option into a {@link Source}. */
-function sourceFrom(source: PromptClientOptions['source'], watch: boolean): Source {
+function sourceFrom(options: PromptClientOptions, watch: boolean, onError: (err: PromptError) => void): Source {
+  const source = options.source;
   if (isSource(source)) return source;
   if (typeof source === 'string') {
     if (/^https?:\/\//i.test(source)) {
-      throw new PromptError(ErrorCode.INVALID_OPTIONS, `URL sources are not available in this build yet: serve ${source} from a file, or pass a custom Source.`);
+      return createUrlSource(source, {
+        ...options.http,
+        ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+        ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}),
+        // Serve the disk cache well before create() gives up on the first load.
+        cacheFallbackAfterMs: options.http?.cacheFallbackAfterMs ?? Math.floor((options.initTimeoutMs ?? 5000) / 2),
+        onError,
+      });
     }
     if (source.endsWith('.json')) return createFileSource(source, { watch });
     return createFolderSource(source, { watch });
@@ -234,7 +260,12 @@ export class PromptClient {
   static async create(options: PromptClientOptions): Promise<PromptClient> {
     validateOptions(options);
     const watch = options.watch !== false;
-    const client = new PromptClient(options, sourceFrom(options.source, watch));
+    let client: PromptClient | undefined;
+    // The source reports failures its load() does not reject with (a network error masked by the disk cache).
+    const source = sourceFrom(options, watch, (err) => {
+      if (client !== undefined) client.#reportError(err);
+    });
+    client = new PromptClient(options, source);
     await client.#start(watch);
     return client;
   }
@@ -317,6 +348,8 @@ export class PromptClient {
           result = { success: true, changed, revision: registry.revision };
         } catch (err) {
           const error = toPromptError(err);
+          // A load abandoned by close() is not worth reporting.
+          if (this.#closed) return { success: false, error };
           this.#lastError = error;
           this.#reportError(error);
           result = { success: false, error };
@@ -343,6 +376,8 @@ export class PromptClient {
   /** The registry in use, when it loaded, the last error and each guard's state. */
   status(): ClientStatus {
     const { registry, loadedAt } = this.#state;
+    const fetch = this.#source.status?.();
+    const fetchedAt = registry === null ? null : (fetch?.fetchedAt ?? loadedAt);
     return Object.freeze({
       environment: this.#environment,
       source: this.#source.description,
@@ -351,6 +386,10 @@ export class PromptClient {
       ageMs: loadedAt === null ? null : this.#now() - loadedAt,
       servingFallbacks: registry === null,
       lastError: this.#lastError,
+      fetchedAt,
+      fetchAgeMs: fetchedAt === null ? null : this.#now() - fetchedAt,
+      fromCache: registry !== null && (fetch?.fromCache ?? false),
+      consecutiveFailures: fetch?.consecutiveFailures ?? 0,
       guards: this.#guards.status(),
     });
   }

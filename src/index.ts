@@ -55,7 +55,9 @@ export { createFolderSource, readFolder } from './sources/folder-source.js';
 export type { FolderSourceOptions } from './sources/folder-source.js';
 export { createMemorySource } from './sources/memory-source.js';
 export type { MemorySource, MemorySourceData } from './sources/memory-source.js';
-export type { Source } from './sources/source.js';
+export type { Source, SourceStatus } from './sources/source.js';
+export { createUrlSource, isLoopbackHost } from './sources/url-source.js';
+export type { UrlFetchResult, UrlSource, UrlSourceHeaders, UrlSourceOptions, UrlSourceStatus } from './sources/url-source.js';
 
 // Guards
 export type { GuardBreachEvent, GuardStatus } from './guards/coordinator.js';

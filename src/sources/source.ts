@@ -16,8 +16,20 @@ export interface Source {
   load(): Promise<Registry>;
   /** Calls `onChange` whenever the content may have changed; returns a function that stops watching. */
   watch?(onChange: () => void): () => void;
+  /** Fetch state shown in `client.status()`; sources that read local files omit it. */
+  status?(): SourceStatus;
   /** Releases resources (timers, watchers). */
   close?(): Promise<void>;
+}
+
+/** What a polling source reports about its fetching (see {@link Source.status}). */
+export interface SourceStatus {
+  /** When the registry held was downloaded (the cache's record when served from it). */
+  readonly fetchedAt: number | null;
+  /** The registry came from the disk cache and is not yet confirmed by the origin. */
+  readonly fromCache: boolean;
+  /** Failed fetches since the last success. */
+  readonly consecutiveFailures: number;
 }
 
 /** True when `value` looks like a {@link Source} (duck-typed: it has a `load` function). */
