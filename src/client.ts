@@ -12,6 +12,8 @@ import { createMemorySource, type MemorySourceData } from './sources/memory-sour
 import { isSource, type Source } from './sources/source.js';
 import { createUrlSource, type UrlSourceOptions } from './sources/url-source.js';
 import { PromptTelemetry } from './telemetry/prompt-telemetry.js';
+import type { CaptureContentMode, RedactContent } from './telemetry/content.js';
+import type { TelemetryCompatOptions } from './telemetry/prompt-info.js';
 import { GuardCoordinator, type GuardBreachEvent, type GuardStatus } from './guards/coordinator.js';
 
 /** A built-in prompt served while the source cannot be read at start (`slice: 'fallback'`). */
@@ -49,10 +51,23 @@ export interface PromptClientOptions {
   /** Meter provider for metrics. @defaultValue the global provider */
   readonly meterProvider?: MeterProvider;
   /**
-   * Record prompt text, variable values and outputs in telemetry. @defaultValue false, unless
-   * `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` says otherwise
+   * Record prompt text, variable values and outputs: `true` (= `'SPAN_ONLY'`), `'SPAN_ONLY'`,
+   * `'EVENT_ONLY'`, `'SPAN_AND_EVENT'`, or `false` / `'NO_CONTENT'`.
+   * @defaultValue from `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`, else off
    */
-  readonly captureContent?: boolean;
+  readonly captureContent?: boolean | CaptureContentMode;
+  /**
+   * Rewrites each piece of captured content (only when capture is on); return undefined to drop
+   * it. A throwing hook drops the piece and reports TELEMETRY_FAILED.
+   */
+  readonly redact?: RedactContent;
+  /** Compatibility attributes: `{ openFeature?: boolean; openInference?: boolean }`. @defaultValue {} */
+  readonly compat?: TelemetryCompatOptions;
+  /**
+   * Put prompt.name / prompt.version in W3C baggage during a call (read downstream by
+   * `new PromptSpanProcessor({ fromBaggage: true })`). @defaultValue false
+   */
+  readonly baggage?: boolean;
   /** Reload on source changes (folder/file watch, URL polling). @defaultValue true */
   readonly watch?: boolean;
   /**
@@ -221,6 +236,9 @@ export class PromptClient {
       ...(options.tracerProvider ? { tracerProvider: options.tracerProvider } : {}),
       ...(options.meterProvider ? { meterProvider: options.meterProvider } : {}),
       ...(options.captureContent !== undefined ? { captureContent: options.captureContent } : {}),
+      ...(options.redact ? { redact: options.redact } : {}),
+      ...(options.compat ? { compat: options.compat } : {}),
+      ...(options.baggage !== undefined ? { baggage: options.baggage } : {}),
       onError,
     });
     this.#guards = new GuardCoordinator({
@@ -590,9 +608,14 @@ function validateOptions(options: PromptClientOptions): void {
   if (typeof options !== 'object' || options === null) fail('PromptClient.create needs an options object: { source, environment }.');
   if (options.source === undefined || options.source === null || options.source === '') fail('Option "source" is required: a prompts folder path, a registry .json path or URL, or a Source.');
   if (options.environment !== undefined && (typeof options.environment !== 'string' || options.environment === '')) fail('Option "environment" must be a non-empty string such as "production".');
-  for (const key of ['onError', 'onBreach', 'now'] as const) {
+  for (const key of ['onError', 'onBreach', 'now', 'redact'] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'function') fail(`Option "${key}" must be a function.`);
   }
+  if (options.captureContent !== undefined && typeof options.captureContent !== 'boolean' && !['NO_CONTENT', 'SPAN_ONLY', 'EVENT_ONLY', 'SPAN_AND_EVENT'].includes(options.captureContent)) {
+    fail('Option "captureContent" must be a boolean or one of NO_CONTENT, SPAN_ONLY, EVENT_ONLY, SPAN_AND_EVENT.');
+  }
+  if (options.baggage !== undefined && typeof options.baggage !== 'boolean') fail('Option "baggage" must be a boolean.');
+  if (options.compat !== undefined && (typeof options.compat !== 'object' || options.compat === null)) fail('Option "compat" must be an object: { openFeature?: boolean; openInference?: boolean }.');
   if (options.initTimeoutMs !== undefined && !(Number.isFinite(options.initTimeoutMs) && options.initTimeoutMs > 0)) fail('Option "initTimeoutMs" must be a positive number of milliseconds.');
   if (options.tracerProvider !== undefined && typeof (options.tracerProvider as { getTracer?: unknown }).getTracer !== 'function') fail('Option "tracerProvider" must have a getTracer() method (an OpenTelemetry TracerProvider).');
   if (options.meterProvider !== undefined && typeof (options.meterProvider as { getMeter?: unknown }).getMeter !== 'function') fail('Option "meterProvider" must have a getMeter() method (an OpenTelemetry MeterProvider).');

@@ -45,6 +45,14 @@ export type {
   VariableType,
 } from './registry/types.js';
 
+// Change management: the release-file edits the CLI makes (e.g. onBreach handlers flipping a fleet)
+export { addToLock, listReleases, percentProblem, preparePublishText, promoteRollout, rampRollout, readRelease, releaseVersion, rollbackRelease, startRollout } from './registry/edit.js';
+export type { PreparePublishInput, ReleaseListing, ReleaseSnapshot, RollbackOptions, RolloutSnapshot, StartRolloutOptions } from './registry/edit.js';
+export { addChangelogEntry, CHANGELOG_FILE, changelogDate, formatChangelogEntry, latestChangelogEntry, parseChangelog, parseChangelogLine, setChangelogOutcome } from './registry/changelog.js';
+export type { ChangelogEntry, ParsedChangelogEntry } from './registry/changelog.js';
+export { RELEASE_FILE, parseGuardShorthand, formatGuard } from './registry/release.js';
+export { LOCK_FILE } from './registry/lock.js';
+
 // Bucketing
 export { bucketOf, BUCKET_COUNT, candidateThreshold, createBucketer, HASH_VERSION } from './resolve/bucket.js';
 export { murmur3_32 } from './resolve/murmur3.js';
@@ -58,6 +66,27 @@ export type { MemorySource, MemorySourceData } from './sources/memory-source.js'
 export type { Source, SourceStatus } from './sources/source.js';
 export { createUrlSource, isLoopbackHost } from './sources/url-source.js';
 export type { UrlFetchResult, UrlSource, UrlSourceHeaders, UrlSourceOptions, UrlSourceStatus } from './sources/url-source.js';
+
+// Telemetry
+export { PromptSpanProcessor } from './telemetry/span-processor.js';
+export type { PromptSpanProcessorOptions } from './telemetry/span-processor.js';
+export { CAPTURE_CONTENT_ENV } from './telemetry/content.js';
+export type { CaptureContentMode, RedactContent, RedactTarget } from './telemetry/content.js';
+export type { TelemetryCompatOptions } from './telemetry/prompt-info.js';
+export {
+  ATTR_PROMPT_NAME, ATTR_PROMPT_VERSION, ATTR_PROMPT_HASH, ATTR_PROMPT_SLICE, ATTR_PROMPT_ENVIRONMENT, ATTR_PROMPT_ROLLOUT_PERCENT,
+  ATTR_PROMPTPIN_STREAM_ABANDONED, ATTR_PROMPTPIN_OUTCOME_REFUSAL, ATTR_PROMPTPIN_OUTCOME_TOOL_CALL,
+  ATTR_GEN_AI_PROMPT_NAME, ATTR_GEN_AI_PROMPT_VERSION, ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX, ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL, ATTR_GEN_AI_REQUEST_TEMPERATURE, ATTR_GEN_AI_REQUEST_MAX_TOKENS, ATTR_GEN_AI_REQUEST_TOP_P, ATTR_GEN_AI_REQUEST_TOP_K,
+  ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY, ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY, ATTR_GEN_AI_REQUEST_SEED, ATTR_GEN_AI_REQUEST_STOP_SEQUENCES,
+  ATTR_GEN_AI_RESPONSE_MODEL, ATTR_GEN_AI_RESPONSE_ID, ATTR_GEN_AI_RESPONSE_FINISH_REASONS, ATTR_GEN_AI_USAGE_INPUT_TOKENS, ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, ATTR_GEN_AI_INPUT_MESSAGES, ATTR_GEN_AI_OUTPUT_MESSAGES,
+  ATTR_GEN_AI_TOKEN_TYPE, ATTR_ERROR_TYPE, GEN_AI_TOKEN_TYPE_VALUE_INPUT, GEN_AI_TOKEN_TYPE_VALUE_OUTPUT, ERROR_TYPE_VALUE_OTHER,
+  ATTR_FEATURE_FLAG_KEY, ATTR_FEATURE_FLAG_RESULT_VARIANT, ATTR_LLM_PROMPT_TEMPLATE_VERSION,
+  METRIC_GEN_AI_CLIENT_TOKEN_USAGE, METRIC_GEN_AI_CLIENT_OPERATION_DURATION, METRIC_PROMPTPIN_CALLS, METRIC_PROMPTPIN_ERRORS,
+  METRIC_PROMPTPIN_REFUSALS, METRIC_PROMPTPIN_TOOL_CALLS, EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS, EVENT_PROMPTPIN_OUTCOME,
+  BAGGAGE_PROMPT_NAME, BAGGAGE_PROMPT_VERSION, INSTRUMENTATION_SCOPE,
+} from './telemetry/attributes.js';
 
 // Guards
 export type { GuardBreachEvent, GuardStatus } from './guards/coordinator.js';

@@ -1,33 +1,533 @@
-import { INVALID_SPAN_CONTEXT, trace, type MeterProvider, type Span, type TracerProvider } from '@opentelemetry/api';
+import {
+  context,
+  INVALID_SPAN_CONTEXT,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type AttributeValue,
+  type Context,
+  type Exception,
+  type MeterProvider,
+  type Span,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api';
+import { ErrorCode, PromptError } from '../errors.js';
 import type { RenderedPrompt } from '../render/compile.js';
 import type { CallOptions, PromptOutcome, ResolvedPrompt } from '../resolved-prompt.js';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_INPUT_MESSAGES,
+  ATTR_GEN_AI_OUTPUT_MESSAGES,
+  ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX,
+  ATTR_GEN_AI_RESPONSE_FINISH_REASONS,
+  ATTR_GEN_AI_RESPONSE_ID,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_PROMPT_NAME,
+  ATTR_PROMPT_VERSION,
+  ATTR_PROMPTPIN_OUTCOME_REFUSAL,
+  ATTR_PROMPTPIN_OUTCOME_TOOL_CALL,
+  ATTR_PROMPTPIN_STREAM_ABANDONED,
+  BAGGAGE_PROMPT_NAME,
+  BAGGAGE_PROMPT_VERSION,
+  ERROR_TYPE_VALUE_OTHER,
+  EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS,
+  EVENT_PROMPTPIN_OUTCOME,
+  INSTRUMENTATION_SCOPE,
+} from './attributes.js';
+import { CAPTURE_CONTENT_ENV, inputMessages, resolveCaptureMode, variableText, type CaptureContentMode, type RedactContent, type RedactTarget } from './content.js';
+import { PromptMetrics } from './metrics.js';
+import { PROMPT_CONTEXT_KEY } from './prompt-context.js';
+import { buildPromptInfo, type PromptInfo, type TelemetryCompatOptions } from './prompt-info.js';
+import { readResult, StreamReader, type OutputMessage, type OutputPart, type ResultReading } from './readers.js';
+import { faithfulPromise, isStreamResult, isThenable, wrapStream, type StreamHooks } from './wrap.js';
+
+/** promptpin's version, reported as the tracer's and meter's instrumentation scope version. */
+export const INSTRUMENTATION_VERSION = '0.1.0';
 
 /** Options the client passes to telemetry. */
 export interface PromptTelemetryOptions {
+  /** Where spans go. @defaultValue the global provider (`trace.getTracerProvider()`) */
   readonly tracerProvider?: TracerProvider;
+  /** Where metrics go. @defaultValue the global provider, looked up at each call */
   readonly meterProvider?: MeterProvider;
-  readonly captureContent?: boolean;
+  /**
+   * Record prompt text, variable values and outputs. `true` is `SPAN_ONLY`.
+   * @defaultValue from `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`, else off
+   */
+  readonly captureContent?: boolean | CaptureContentMode;
+  /** Rewrites each captured piece of content; only used when capture is on. */
+  readonly redact?: RedactContent;
+  /** Optional attributes of other conventions. */
+  readonly compat?: TelemetryCompatOptions;
+  /** Put `prompt.name` / `prompt.version` in W3C baggage during a call. @defaultValue false */
+  readonly baggage?: boolean;
   /** Every telemetry fault is reported here; telemetry never throws into the caller. */
   readonly onError: (err: unknown) => void;
+  /** Monotonic clock in milliseconds, for latency. @defaultValue performance.now */
+  readonly clock?: () => number;
+  /**
+   * Whether `onOutcome` consumes the outcomes of a prompt's calls. When it does not, and nothing
+   * else needs the outcome (a recording span, an `outcome` hook, a MeterProvider), a call skips
+   * reading its result and timing it, and `onOutcome` is not called.
+   * @defaultValue `(prompt) => prompt.rolloutPercent !== undefined` (guards judge live rollouts)
+   */
+  readonly wantsOutcome?: (prompt: ResolvedPrompt) => boolean;
+  /** Environment read for the capture variable. @defaultValue process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+const NOOP_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/** True when `span` has the span context active in `parent` (or both are invalid). */
+function sameSpanContext(span: Span, parent: Context): boolean {
+  const own = span.spanContext();
+  const theirs = trace.getSpanContext(parent);
+  // NB: not isSpanContextValid (two regex tests): the no-op tracer hands back INVALID_SPAN_CONTEXT itself.
+  if (theirs === undefined) return own === INVALID_SPAN_CONTEXT || own.spanId === INVALID_SPAN_CONTEXT.spanId;
+  return own === theirs || (own.spanId === theirs.spanId && own.traceId === theirs.traceId && own.traceFlags === theirs.traceFlags);
+}
+
+/** `error.type`: the error's class name (`RateLimitError`), else its `name`, else `_OTHER`. */
+export function errorTypeOf(err: unknown): string {
+  if (typeof err === 'object' && err !== null) {
+    const ctor = (err as { constructor?: { name?: unknown } }).constructor?.name;
+    if (typeof ctor === 'string' && ctor !== '' && ctor !== 'Error' && ctor !== 'Object') return ctor;
+    const name = (err as { name?: unknown }).name;
+    if (typeof name === 'string' && name !== '') return name;
+    return ERROR_TYPE_VALUE_OTHER;
+  }
+  return ERROR_TYPE_VALUE_OTHER;
+}
+
+function toException(err: unknown): Exception {
+  if (err instanceof Error) return err;
+  if (typeof err === 'string') return err;
+  return { name: errorTypeOf(err), message: String(err) };
+}
+
+/** The outcome fields read from a result. */
+function outcomeFrom(reading: ResultReading | undefined, latencyMs: number): PromptOutcome {
+  if (reading === undefined) return { error: false, latency_ms: latencyMs };
+  const out: Record<string, boolean | number> = { error: false, latency_ms: latencyMs, refusal: reading.refusal, tool_call: reading.toolCall };
+  if (reading.inputTokens !== undefined) out.input_tokens = reading.inputTokens;
+  if (reading.outputTokens !== undefined) out.output_tokens = reading.outputTokens;
+  return out;
+}
+
+/** One call in flight: its span, its clock, and how it ends (exactly once). */
+class CallState implements StreamHooks {
+  ended = false;
+  reader: StreamReader | undefined;
+  /** Input content kept for the `EVENT_*` capture modes. */
+  eventInput: Attributes | undefined;
+  /** The stream being followed, handed to the `outcome` hook when it ends. */
+  stream: object | undefined;
+
+  constructor(
+    readonly telemetry: PromptTelemetry,
+    readonly prompt: ResolvedPrompt,
+    readonly info: PromptInfo | undefined,
+    readonly span: Span,
+    readonly recording: boolean,
+    readonly startedAt: number,
+    readonly opts: CallOptions<unknown, unknown> | undefined,
+    readonly onOutcome: (outcome: PromptOutcome, span: Span) => void,
+  ) {}
+
+  /** A whole (non-stream) result, or a stream to follow. */
+  settle(value: unknown): unknown {
+    if (isStreamResult(value)) {
+      try {
+        this.reader = new StreamReader(this.recording && this.telemetry.captureOutput);
+        this.stream = value;
+        return wrapStream(value, this);
+      } catch (err) {
+        this.telemetry.fault(err, this.prompt, 'wrapping a stream');
+      }
+    }
+    this.complete(value, value);
+    return value;
+  }
+
+  chunk(value: unknown): void {
+    if (this.ended || this.reader === undefined) return;
+    try {
+      this.reader.observe(value);
+    } catch (err) {
+      this.telemetry.fault(err, this.prompt, 'reading a stream chunk');
+    }
+  }
+
+  /** `final`: the value a terminal method resolved with; `result`: what `outcome` receives. */
+  complete(final?: unknown, result?: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    const t = this.telemetry;
+    let reading: ResultReading | undefined;
+    try {
+      const withContent = this.recording && t.captureOutput;
+      reading = final === undefined ? undefined : readResult(final, withContent);
+      if (reading === undefined && this.reader !== undefined) reading = this.reader.reading();
+    } catch (err) {
+      t.fault(err, this.prompt, 'reading the result');
+    }
+    t.finish(this, outcomeFrom(reading, t.elapsed(this.startedAt)), reading, result ?? final ?? this.stream, undefined);
+  }
+
+  fail(err: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.telemetry.finish(this, { error: true, latency_ms: this.telemetry.elapsed(this.startedAt) }, undefined, undefined, err);
+  }
+
+  abandon(): void {
+    if (this.ended) return;
+    this.ended = true;
+    const t = this.telemetry;
+    let reading: ResultReading | undefined;
+    try {
+      reading = this.reader?.reading();
+    } catch (err) {
+      t.fault(err, this.prompt, 'reading a stream');
+    }
+    // Signals of a half-read stream would be biased (tokens, latency, tool calls not yet seen):
+    // report only that it was abandoned.
+    t.finish(this, { error: false, abandoned: true }, reading, this.stream, undefined, true);
+  }
 }
 
 /**
- * Runs calls inside spans and reports outcomes. (Placeholder until the telemetry issue lands:
- * runs `fn` with a non-recording span and reports no outcome.)
+ * Runs calls inside spans stamped with `prompt.*` and the GenAI attributes, reads each result's
+ * outcome, records metrics, and reports the outcome to the guards. Telemetry never throws into the
+ * caller: every fault goes to `onError` as a `PromptError` with code `TELEMETRY_FAILED`.
+ * @internal
  */
 export class PromptTelemetry {
-  constructor(_options: PromptTelemetryOptions) {}
+  readonly #tracer: Tracer;
+  readonly #metrics: PromptMetrics;
+  readonly #mode: CaptureContentMode;
+  readonly #redact: RedactContent | undefined;
+  readonly #compat: TelemetryCompatOptions;
+  readonly #baggage: boolean;
+  readonly #onError: (err: unknown) => void;
+  readonly #clock: () => number;
+  readonly #wantsOutcome: (prompt: ResolvedPrompt) => boolean;
+  readonly #infos = new WeakMap<ResolvedPrompt, PromptInfo>();
+  /** Capture content on the span / in an event. */
+  readonly captureSpan: boolean;
+  readonly captureEvent: boolean;
+  /** Read output content at all (either capture target). */
+  readonly captureOutput: boolean;
 
-  call<R>(
-    _prompt: ResolvedPrompt,
-    rendered: RenderedPrompt,
-    fn: (rendered: RenderedPrompt, span: Span) => R,
-    _opts: CallOptions<unknown, Awaited<R>> | undefined,
-    _onOutcome: (outcome: PromptOutcome, span: Span) => void,
-  ): R {
-    return fn(rendered, trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
+  constructor(options: PromptTelemetryOptions) {
+    this.#onError = options.onError;
+    this.#clock = options.clock ?? (() => performance.now());
+    this.#wantsOutcome = options.wantsOutcome ?? ((prompt) => prompt.rolloutPercent !== undefined);
+    this.#compat = options.compat ?? {};
+    this.#baggage = options.baggage === true;
+    this.#redact = options.redact;
+    this.#mode = resolveCaptureMode(options.captureContent, (options.env ?? process.env)[CAPTURE_CONTENT_ENV]);
+    this.captureSpan = this.#mode === 'SPAN_ONLY' || this.#mode === 'SPAN_AND_EVENT';
+    this.captureEvent = this.#mode === 'EVENT_ONLY' || this.#mode === 'SPAN_AND_EVENT';
+    this.captureOutput = this.captureSpan || this.captureEvent;
+    let tracer: Tracer;
+    try {
+      // NB: the global provider is a proxy: a tracer taken now follows an SDK registered later.
+      tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION);
+    } catch (err) {
+      this.fault(err, undefined, 'getting a tracer');
+      tracer = trace.getTracerProvider().getTracer(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION);
+    }
+    this.#tracer = tracer;
+    this.#metrics = new PromptMetrics(options.meterProvider, INSTRUMENTATION_VERSION);
   }
 
-  /** Records an outcome reported later through `prompt.record`. */
-  record(_prompt: ResolvedPrompt, _outcome: PromptOutcome): void {}
+  /** The content capture mode in effect. */
+  get captureMode(): CaptureContentMode {
+    return this.#mode;
+  }
+
+  /**
+   * Runs `fn(rendered, span)` inside one CLIENT span named `{operation} {model}` and returns its
+   * result unchanged (a promise settles to the same value; a stream is followed through a faithful
+   * proxy). Errors from `fn` are recorded and rethrown as is. `onOutcome` is called once per
+   * completed call, before the span ends.
+   */
+  call<R>(
+    prompt: ResolvedPrompt,
+    rendered: RenderedPrompt,
+    fn: (rendered: RenderedPrompt, span: Span) => R,
+    opts: CallOptions<unknown, Awaited<R>> | undefined,
+    onOutcome: (outcome: PromptOutcome, span: Span) => void,
+  ): R {
+    const parent = context.active();
+    let info: PromptInfo | undefined;
+    let ctx: Context | undefined;
+    let span = NOOP_SPAN;
+    let recording = false;
+    try {
+      info = this.#info(prompt);
+      const attributes = opts?.attributes === undefined ? info.startAttributes : { ...opts.attributes, ...info.startAttributes };
+      // Same as tracer.startActiveSpan (startSpan, setSpan, with), done by hand so that the context
+      // can also carry the prompt key, and a faulty tracer cannot take `fn` down with it.
+      span = this.#tracer.startSpan(info.spanName, { kind: SpanKind.CLIENT, attributes }, parent);
+      recording = span.isRecording();
+      if (recording || this.#baggage || !sameSpanContext(span, parent)) {
+        ctx = trace.setSpan(parent, span);
+        // Only recording spans have recording children for PromptSpanProcessor to stamp.
+        if (recording) ctx = ctx.setValue(PROMPT_CONTEXT_KEY, info.contextAttributes);
+        if (this.#baggage) ctx = this.#withBaggage(ctx, prompt);
+      }
+      // else: a no-op tracer handed back the parent's span context: activating it changes nothing.
+    } catch (err) {
+      this.fault(err, prompt, 'starting the span');
+    }
+    let followed = true;
+    try {
+      followed = recording || opts?.outcome !== undefined || this.#wantsOutcome(prompt) || !this.#metrics.get().noop;
+    } catch (err) {
+      this.fault(err, prompt, 'getting the meter');
+    }
+    if (!followed) {
+      // Nobody consumes this call's outcome (no recording span, no outcome hook, no MeterProvider,
+      // no live rollout to judge): run fn as is, returning its very result, at near-zero cost.
+      return ctx === undefined ? fn(rendered, span) : context.with(ctx, fn, undefined, rendered, span);
+    }
+    const state = new CallState(this, prompt, info, span, recording, this.#clock(), opts as CallOptions<unknown, unknown> | undefined, onOutcome);
+    if (recording && this.captureOutput) this.#captureInput(state, rendered, opts?.vars);
+
+    let result: R;
+    try {
+      result = ctx === undefined ? fn(rendered, span) : context.with(ctx, fn, undefined, rendered, span);
+    } catch (err) {
+      state.fail(err);
+      throw err;
+    }
+    if (isThenable(result)) {
+      const mapped = Promise.resolve(result).then(
+        (value) => state.settle(value),
+        (err: unknown) => {
+          state.fail(err);
+          throw err;
+        },
+      );
+      return faithfulPromise(result, mapped) as R;
+    }
+    return state.settle(result) as R;
+  }
+
+  /**
+   * Records an outcome known later (`prompt.record`): the refusal, tool-call and error counters,
+   * token usage, and a `promptpin.outcome` event on the active span (booleans and numbers only).
+   */
+  record(prompt: ResolvedPrompt, outcome: PromptOutcome): void {
+    try {
+      const info = this.#info(prompt);
+      const m = this.#metrics.get();
+      if (outcome.refusal === true) m.refusals.add(1, info.metricBase);
+      if (outcome.tool_call === true) m.toolCalls.add(1, info.metricBase);
+      if (outcome.error === true) m.errors.add(1, info.metricBase);
+      if (typeof outcome.input_tokens === 'number') m.tokenUsage.record(outcome.input_tokens, info.metricInput);
+      if (typeof outcome.output_tokens === 'number') m.tokenUsage.record(outcome.output_tokens, info.metricOutput);
+      const span = trace.getActiveSpan();
+      if (span?.isRecording()) {
+        const attrs: Attributes = { [ATTR_PROMPT_NAME]: prompt.name, [ATTR_PROMPT_VERSION]: prompt.version };
+        for (const [key, value] of Object.entries(outcome)) {
+          if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) attrs[`promptpin.outcome.${key}`] = value;
+        }
+        span.addEvent(EVENT_PROMPTPIN_OUTCOME, attrs);
+      }
+    } catch (err) {
+      this.fault(err, prompt, 'recording an outcome');
+    }
+  }
+
+  /** Milliseconds since `start` on the telemetry clock. @internal */
+  elapsed(start: number): number {
+    return this.#clock() - start;
+  }
+
+  /** Reports a telemetry fault to `onError`. Never throws. @internal */
+  fault(err: unknown, prompt: ResolvedPrompt | undefined, where: string): void {
+    try {
+      const what = prompt ? `Telemetry for "${prompt.name}" v${prompt.version}` : 'Telemetry';
+      const why = err instanceof Error ? err.message : String(err);
+      this.#onError(
+        new PromptError(
+          ErrorCode.TELEMETRY_FAILED,
+          `${what} failed while ${where}: ${why}. The call itself was not affected; check the tracer and meter providers, span processors and exporters, and the redact/outcome hooks.`,
+          { cause: err },
+        ),
+      );
+    } catch {
+      // onError must not break a call either.
+    }
+  }
+
+  /**
+   * Ends a call exactly once: applies the user's `outcome` hook, stamps the response attributes,
+   * records metrics, reports the outcome (before the span ends, so guards may add events), ends.
+   * @internal
+   */
+  finish(state: CallState, read: PromptOutcome, reading: ResultReading | undefined, result: unknown, error: unknown, abandoned = false): void {
+    const { span, recording, prompt, info } = state;
+    let outcome = read;
+    const hook = state.opts?.outcome;
+    if (hook !== undefined && error === undefined) {
+      try {
+        const extra = hook(result, read);
+        if (extra) outcome = { ...read, ...extra };
+      } catch (err) {
+        this.fault(err, prompt, 'running the outcome hook');
+      }
+    }
+    const failed = error !== undefined;
+    const errorType = failed ? errorTypeOf(error) : undefined;
+    if (recording) {
+      try {
+        if (failed) {
+          span.recordException(toException(error));
+          span.setStatus({ code: SpanStatusCode.ERROR, ...(error instanceof Error ? { message: error.message } : {}) });
+          span.setAttribute(ATTR_ERROR_TYPE, errorType!);
+          if (state.eventInput !== undefined) span.addEvent(EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS, state.eventInput);
+        } else {
+          this.#responseAttributes(state, outcome, reading, abandoned);
+        }
+      } catch (err) {
+        this.fault(err, prompt, 'setting span attributes');
+      }
+    }
+    if (info !== undefined) {
+      try {
+        const m = this.#metrics.get();
+        m.calls.add(1, info.metricBase);
+        const latency = outcome.latency_ms;
+        if (typeof latency === 'number') {
+          m.duration.record(latency / 1000, errorType === undefined ? info.metricBase : { ...info.metricBase, [ATTR_ERROR_TYPE]: errorType });
+        }
+        if (outcome.error === true) m.errors.add(1, errorType === undefined ? info.metricBase : { ...info.metricBase, [ATTR_ERROR_TYPE]: errorType });
+        if (outcome.refusal === true) m.refusals.add(1, info.metricBase);
+        if (outcome.tool_call === true) m.toolCalls.add(1, info.metricBase);
+        if (typeof outcome.input_tokens === 'number') m.tokenUsage.record(outcome.input_tokens, info.metricInput);
+        if (typeof outcome.output_tokens === 'number') m.tokenUsage.record(outcome.output_tokens, info.metricOutput);
+      } catch (err) {
+        this.fault(err, prompt, 'recording metrics');
+      }
+    }
+    try {
+      state.onOutcome(outcome, span);
+    } catch (err) {
+      this.fault(err, prompt, 'reporting the outcome');
+    }
+    try {
+      span.end();
+    } catch (err) {
+      this.fault(err, prompt, 'ending the span');
+    }
+  }
+
+  #info(prompt: ResolvedPrompt): PromptInfo {
+    let info = this.#infos.get(prompt);
+    if (info === undefined) {
+      info = buildPromptInfo(prompt, this.#compat);
+      this.#infos.set(prompt, info);
+    }
+    return info;
+  }
+
+  #withBaggage(ctx: Context, prompt: ResolvedPrompt): Context {
+    const bag = (propagation.getBaggage(ctx) ?? propagation.createBaggage())
+      .setEntry(BAGGAGE_PROMPT_NAME, { value: prompt.name })
+      .setEntry(BAGGAGE_PROMPT_VERSION, { value: String(prompt.version) });
+    return propagation.setBaggage(ctx, bag);
+  }
+
+  /** Redacts one piece of content; a throwing hook drops the piece (fail closed). */
+  #redacted(text: string, target: RedactTarget): string | undefined {
+    if (this.#redact === undefined) return text;
+    try {
+      const out = this.#redact(text, target);
+      return typeof out === 'string' ? out : undefined;
+    } catch (err) {
+      this.fault(err, undefined, `redacting ${target.kind} content of "${target.prompt}"`);
+      return undefined;
+    }
+  }
+
+  #captureInput(state: CallState, rendered: RenderedPrompt, vars: unknown): void {
+    try {
+      const name = state.prompt.name;
+      const attrs: Attributes = {
+        [ATTR_GEN_AI_INPUT_MESSAGES]: JSON.stringify(inputMessages(rendered, (text, role) => this.#redacted(text, { kind: 'input', prompt: name, key: role }))),
+      };
+      if (typeof vars === 'object' && vars !== null) {
+        for (const [key, value] of Object.entries(vars)) {
+          if (value === undefined) continue;
+          const text = this.#redacted(variableText(value), { kind: 'variable', prompt: name, key });
+          if (text !== undefined) attrs[`${ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX}${key}`] = text;
+        }
+      }
+      if (this.captureSpan) state.span.setAttributes(attrs);
+      if (this.captureEvent) state.eventInput = attrs;
+    } catch (err) {
+      this.fault(err, state.prompt, 'capturing input content');
+    }
+  }
+
+  #outputJson(prompt: ResolvedPrompt, output: readonly OutputMessage[]): string {
+    const redactPart = (text: string): string | undefined => this.#redacted(text, { kind: 'output', prompt: prompt.name });
+    const messages = output.map((m) => ({
+      ...m,
+      parts: m.parts.flatMap((p): OutputPart[] => {
+        if (p.type === 'text') {
+          const content = redactPart(p.content);
+          return content === undefined ? [] : [{ ...p, content }];
+        }
+        if (p.arguments === undefined || this.#redact === undefined) return [p];
+        const args = redactPart(typeof p.arguments === 'string' ? p.arguments : JSON.stringify(p.arguments));
+        return [args === undefined ? { type: p.type, ...(p.id !== undefined ? { id: p.id } : {}), name: p.name } : { ...p, arguments: args }];
+      }),
+    }));
+    return JSON.stringify(messages);
+  }
+
+  #responseAttributes(state: CallState, outcome: PromptOutcome, reading: ResultReading | undefined, abandoned: boolean): void {
+    const attrs: Record<string, AttributeValue> = {};
+    if (reading !== undefined) {
+      if (reading.responseModel !== undefined) attrs[ATTR_GEN_AI_RESPONSE_MODEL] = reading.responseModel;
+      if (reading.responseId !== undefined) attrs[ATTR_GEN_AI_RESPONSE_ID] = reading.responseId;
+      if (reading.finishReasons.length > 0) attrs[ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = [...reading.finishReasons];
+      if (reading.cacheReadTokens !== undefined) attrs[ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = reading.cacheReadTokens;
+      if (reading.cacheCreationTokens !== undefined) attrs[ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = reading.cacheCreationTokens;
+      if (abandoned) {
+        // Tokens of a half-read stream are partial at best; still useful on the trace.
+        if (reading.inputTokens !== undefined) attrs[ATTR_GEN_AI_USAGE_INPUT_TOKENS] = reading.inputTokens;
+        if (reading.outputTokens !== undefined) attrs[ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = reading.outputTokens;
+      }
+    }
+    if (typeof outcome.input_tokens === 'number') attrs[ATTR_GEN_AI_USAGE_INPUT_TOKENS] = outcome.input_tokens;
+    if (typeof outcome.output_tokens === 'number') attrs[ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = outcome.output_tokens;
+    // Only when true: each attribute costs the SDK time, and "= true" is the query people run.
+    if (outcome.refusal === true) attrs[ATTR_PROMPTPIN_OUTCOME_REFUSAL] = true;
+    if (outcome.tool_call === true) attrs[ATTR_PROMPTPIN_OUTCOME_TOOL_CALL] = true;
+    if (abandoned) attrs[ATTR_PROMPTPIN_STREAM_ABANDONED] = true;
+    const output = reading?.output;
+    if (output !== undefined && this.captureOutput) {
+      const json = this.#outputJson(state.prompt, output);
+      if (this.captureSpan) attrs[ATTR_GEN_AI_OUTPUT_MESSAGES] = json;
+      if (this.captureEvent) {
+        state.span.addEvent(EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS, { ...state.eventInput, [ATTR_GEN_AI_OUTPUT_MESSAGES]: json });
+        state.eventInput = undefined;
+      }
+    }
+    if (state.eventInput !== undefined) state.span.addEvent(EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS, state.eventInput);
+    state.span.setAttributes(attrs);
+  }
 }

@@ -55,7 +55,7 @@ const e: string = ErrorCode.PROMPT_NOT_FOUND; void e;
     await writeFile(join(dir, 'cjs.cts'), consumer(`import { PromptClient, ErrorCode } from 'promptpin';`));
     await writeFile(join(dir, 'bad.mts'), `import { PromptClient } from 'promptpin';\nvoid PromptClient.create({ source: './p', environment: 42 });\n`);
     const tsc = join(dir, 'node_modules/typescript/bin/tsc');
-    const flags = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', '--types', ''];
+    const flags = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck'];
     run('node', [tsc, ...flags, 'esm.mts', 'cjs.cts'], dir);
     let failed = '';
     try {

@@ -1,0 +1,264 @@
+/** What every verb shares: options, the folder's files, author, atomic writes, output. */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ErrorCode, formatIssue, PromptError, type RegistryIssue } from '../errors.js';
+import { CHANGELOG_FILE } from '../registry/changelog.js';
+import { LOCK_FILE } from '../registry/lock.js';
+import { checkFolder, type FolderFiles } from '../registry/registry.js';
+import { RELEASE_FILE } from '../registry/release.js';
+import { readFolder } from '../sources/folder-source.js';
+
+/** The process around the CLI (injected so verbs never touch globals directly). */
+export interface Io {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly readStdin: () => Promise<string>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly now: () => Date;
+}
+
+/** A malformed command line: exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+  constructor(
+    message: string,
+    readonly usage?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A change the CLI refuses (exit code 1), with the folder problems behind it when there are some. */
+export class ChangeRefused extends PromptError {
+  override name = 'ChangeRefused';
+  constructor(
+    message: string,
+    readonly issues: readonly RegistryIssue[] = [],
+  ) {
+    super(ErrorCode.CHANGE_REFUSED, message);
+  }
+}
+
+/** Options every verb accepts. */
+export const COMMON_OPTIONS = {
+  dir: { type: 'string' },
+  env: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** Options of the verbs that change something. */
+export const CHANGE_OPTIONS = {
+  ...COMMON_OPTIONS,
+  author: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** Parses a verb's arguments; a malformed line becomes a {@link UsageError}. */
+export function parseVerbArgs<const O extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: O, usage: string) {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, '.'), usage);
+  }
+}
+
+/** The resolved context of one verb invocation. */
+export interface Ctx {
+  readonly io: Io;
+  /** Absolute prompts folder. */
+  readonly dir: string;
+  /** The folder as the user wrote it (for suggested commands). */
+  readonly dirArg: string | undefined;
+  readonly env: string;
+  /** True when `--env` was given (status and log then filter by it). */
+  readonly envGiven: boolean;
+  readonly json: boolean;
+}
+
+/** Default prompts folder, relative to the working directory. */
+export const DEFAULT_DIR = 'prompts';
+/** Default environment. */
+export const DEFAULT_ENV = 'production';
+
+/** Builds the context from the common options. */
+export function makeCtx(io: Io, values: { dir?: string | undefined; env?: string | undefined; json?: boolean | undefined }): Ctx {
+  if (values.env !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(values.env)) {
+    throw new UsageError(`--env "${values.env}" is not an environment name (letters, digits, _ . -).`);
+  }
+  return {
+    io,
+    dir: resolve(io.cwd, values.dir ?? DEFAULT_DIR),
+    dirArg: values.dir,
+    env: values.env ?? DEFAULT_ENV,
+    envGiven: values.env !== undefined,
+    json: values.json === true,
+  };
+}
+
+/** A path for humans: relative to the working directory. */
+export function show(ctx: Ctx, path: string): string {
+  return relative(ctx.io.cwd, path) || '.';
+}
+
+/** A suggested command, with `--dir`/`--env` when they are not the defaults. */
+export function command(ctx: Ctx, rest: string): string {
+  const dirFlag = ctx.dirArg !== undefined && ctx.dirArg !== DEFAULT_DIR ? ` --dir ${quoteArg(ctx.dirArg)}` : '';
+  const envFlag = ctx.env !== DEFAULT_ENV ? ` --env ${ctx.env}` : '';
+  return `promptpin ${rest}${envFlag}${dirFlag}`;
+}
+
+/** Quotes a shell argument when it needs it. */
+export function quoteArg(s: string): string {
+  return /^[A-Za-z0-9_./@:+=%,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Everything the CLI reads from a prompts folder. */
+export interface FolderState {
+  readonly files: FolderFiles;
+  readonly changelogText: string | undefined;
+}
+
+/** Reads the folder (prompt files, release file, lock, changelog). */
+export async function loadFolder(ctx: Ctx): Promise<FolderState> {
+  const files = await readFolder(ctx.dir);
+  const changelogText = await readOptional(join(ctx.dir, CHANGELOG_FILE));
+  return { files, changelogText };
+}
+
+/** Reads a file, or undefined when it does not exist. */
+export async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Refuses a change that would leave the folder invalid. Every problem is listed; problems that were
+ * there before the change are said to be so.
+ */
+export function validateAfter(before: FolderFiles, after: FolderFiles, what: string): void {
+  const result = checkFolder(after);
+  if (result.issues.length === 0) return;
+  const old = new Set(checkFolder(before).issues.map(formatIssue));
+  const preexisting = result.issues.every((i) => old.has(formatIssue(i)));
+  throw new ChangeRefused(
+    preexisting
+      ? `${what} would leave the prompts folder invalid, as it already is (${result.issues.length} problem${result.issues.length === 1 ? '' : 's'}); fix ${result.issues.length === 1 ? 'it' : 'them'} first (promptpin check lists them).`
+      : `${what} would leave the prompts folder invalid:`,
+    result.issues,
+  );
+}
+
+/** Who makes a change: `--author`, else `PROMPTPIN_AUTHOR`, else `git config user.name`. */
+export function resolveAuthor(ctx: Ctx, flag: string | undefined): string | undefined {
+  if (flag !== undefined && flag.trim() !== '') return flag.trim();
+  const fromEnv = ctx.io.env.PROMPTPIN_AUTHOR?.trim();
+  if (fromEnv) return fromEnv;
+  const git = spawnSync('git', ['config', 'user.name'], { cwd: ctx.io.cwd, encoding: 'utf8', timeout: 5000, env: { ...ctx.io.env } as NodeJS.ProcessEnv });
+  const name = git.status === 0 ? git.stdout.trim() : '';
+  return name === '' ? undefined : name;
+}
+
+/** Like {@link resolveAuthor}, but refuses a change with no author. */
+export function requireAuthor(ctx: Ctx, flag: string | undefined): string {
+  const author = resolveAuthor(ctx, flag);
+  if (author === undefined) {
+    throw new ChangeRefused('a change needs an author. Pass --author NAME, set PROMPTPIN_AUTHOR, or set `git config user.name`.');
+  }
+  return author;
+}
+
+/**
+ * Writes a file atomically: a hidden temp file in the same folder, then rename. With `exclusive`,
+ * the target must not exist (a released version is never overwritten, even by a racing publish).
+ * With `expected`, refuses when the file changed since it was read (a concurrent edit).
+ */
+export async function writeAtomic(path: string, text: string, opts: { exclusive?: boolean; expected?: string | undefined; checkExpected?: boolean } = {}): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  if (opts.checkExpected) {
+    const now = await readOptional(path);
+    if (now !== opts.expected) {
+      throw new ChangeRefused(`${basename(path)} changed while promptpin was editing it (another edit ran at the same time). Re-run the command.`);
+    }
+  }
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  await writeFile(tmp, text, { flag: 'wx' });
+  try {
+    if (opts.exclusive) {
+      await link(tmp, path);
+      await unlink(tmp);
+    } else {
+      await rename(tmp, path);
+    }
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    if (opts.exclusive && (err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new ChangeRefused(`${path} already exists (a concurrent publish?). A version file is never overwritten; re-run the command.`);
+    }
+    throw err;
+  }
+}
+
+/** Paths of the folder's own files. */
+export function paths(ctx: Ctx): { release: string; lock: string; changelog: string } {
+  return { release: join(ctx.dir, RELEASE_FILE), lock: join(ctx.dir, LOCK_FILE), changelog: join(ctx.dir, CHANGELOG_FILE) };
+}
+
+/** Prints human text, or the JSON value with `--json`. */
+export function emit(ctx: Ctx, human: string, json: unknown): void {
+  if (ctx.json) ctx.io.out(`${JSON.stringify(json, null, 2)}\n`);
+  else ctx.io.out(human.endsWith('\n') ? human : `${human}\n`);
+}
+
+/** Parses a positive version number argument. */
+export function versionArg(text: string | undefined, what: string, usage: string): number {
+  if (text === undefined) throw new UsageError(`missing ${what}.`, usage);
+  const m = /^v?([1-9]\d*)$/.exec(text.trim());
+  if (!m) throw new UsageError(`${what} "${text}" is not a version number (1, 2, 3, … or v3).`, usage);
+  return Number(m[1]);
+}
+
+/** Parses a percent argument (`10`, `12.5`, `50%`). */
+export function percentArg(text: string | undefined, usage: string): number {
+  if (text === undefined) throw new UsageError('missing percent.', usage);
+  const m = /^(\d+(?:\.\d+)?)%?$/.exec(text.trim());
+  if (!m) throw new UsageError(`percent "${text}" is not a number between 0 and 100.`, usage);
+  return Number(m[1]);
+}
+
+/** Requires exactly `n` positionals. */
+export function positionals(list: readonly string[], names: readonly string[], usage: string, optional = 0): string[] {
+  const required = names.length - optional;
+  if (list.length < required) throw new UsageError(`missing ${names.slice(list.length, required).map((n) => `<${n}>`).join(' ')}.`, usage);
+  if (list.length > names.length) throw new UsageError(`unexpected argument "${list[names.length]}".`, usage);
+  return [...list];
+}
+
+/** The versions of `name` present as files in the folder. */
+export function versionNumbersOf(files: FolderFiles, name: string): number[] {
+  const prefix = `${name}/`;
+  const out: number[] = [];
+  for (const f of files.promptFiles) {
+    if (!f.path.startsWith(prefix)) continue;
+    const m = /^([1-9]\d*)\.prompt$/.exec(f.path.slice(prefix.length));
+    if (m) out.push(Number(m[1]));
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** The text of `name/N.prompt`, if present. */
+export function promptText(files: FolderFiles, name: string, version: number): string | undefined {
+  return files.promptFiles.find((f) => f.path === `${name}/${version}.prompt`)?.text;
+}
+
+/** Lists the known versions for a message: `1, 2, 3` or `none`. */
+export function knownList(nums: readonly number[]): string {
+  return nums.length ? nums.join(', ') : 'none';
+}

@@ -1,0 +1,39 @@
+/** `promptpin diff <name> A B`: template diff plus model/params/variables changes, breaking ones flagged. */
+import { checkFolder } from '../registry/registry.js';
+import { ChangeRefused, COMMON_OPTIONS, emit, knownList, loadFolder, makeCtx, parseVerbArgs, positionals, versionArg, type Io } from './context.js';
+import { compareVersions, formatDiff } from './version-diff.js';
+
+/** Usage of `diff`. */
+export const DIFF_USAGE = `promptpin diff <name> <A> <B> [--dir DIR] [--json]
+
+Shows what changes from version A to version B: model, provider, params, variables and a unified
+diff of the templates. Flags breaking changes (a new required variable, a removed variable, a
+changed variable type, a changed model, …). Exits 0 either way.`;
+
+/** Runs `diff`. */
+export async function runDiff(io: Io, args: readonly string[]): Promise<number> {
+  const { values, positionals: pos } = parseVerbArgs(args, COMMON_OPTIONS, DIFF_USAGE);
+  if (values.help) {
+    io.out(`${DIFF_USAGE}\n`);
+    return 0;
+  }
+  const ctx = makeCtx(io, values);
+  const [name, aText, bText] = positionals(pos, ['name', 'A', 'B'], DIFF_USAGE) as [string, string, string];
+  const a = versionArg(aText, 'A', DIFF_USAGE);
+  const b = versionArg(bText, 'B', DIFF_USAGE);
+  const state = await loadFolder(ctx);
+  const check = checkFolder(state.files);
+  const versions = check.versions.filter((v) => v.name === name);
+  const find = (n: number) => {
+    const v = versions.find((x) => x.version === n);
+    if (v) return v;
+    const broken = check.issues.find((i) => i.prompt === name && i.version === n);
+    throw new ChangeRefused(
+      broken ? `${name} v${n} cannot be read (run promptpin check).` : `"${name}" has no v${n} (versions: ${knownList(versions.map((x) => x.version).sort((x, y) => x - y))}).`,
+      broken ? check.issues.filter((i) => i.prompt === name && i.version === n) : [],
+    );
+  };
+  const d = compareVersions(find(a), find(b));
+  emit(ctx, formatDiff(d), d);
+  return 0;
+}

@@ -1,0 +1,44 @@
+/** `promptpin lock [name]`: records the hash of every version not yet in promptpin.lock. */
+import { addToLock } from '../registry/edit.js';
+import { checkFolder } from '../registry/registry.js';
+import { ChangeRefused, COMMON_OPTIONS, command, emit, loadFolder, makeCtx, parseVerbArgs, paths, positionals, show, validateAfter, writeAtomic, type Io } from './context.js';
+
+/** Usage of `lock`. */
+export const LOCK_USAGE = `promptpin lock [name] [--dir DIR] [--json]
+
+Records the content hash of every version not yet in promptpin.lock (of one prompt, when named).
+A locked version is released: immutable, and \`promptpin check\` fails if its file changes.`;
+
+/** Runs `lock`. */
+export async function runLock(io: Io, args: readonly string[]): Promise<number> {
+  const { values, positionals: pos } = parseVerbArgs(args, COMMON_OPTIONS, LOCK_USAGE);
+  if (values.help) {
+    io.out(`${LOCK_USAGE}\n`);
+    return 0;
+  }
+  const ctx = makeCtx(io, values);
+  const [name] = positionals(pos, ['name'], LOCK_USAGE, 1);
+  const state = await loadFolder(ctx);
+  const check = checkFolder(state.files);
+  if (check.issues.length) throw new ChangeRefused('the prompts folder has problems; fix them first (nothing was locked):', check.issues);
+  const todo = check.unlocked.filter((u) => name === undefined || u.name === name);
+  if (name !== undefined && !check.versions.some((v) => v.name === name)) throw new ChangeRefused(`there is no prompt "${name}" in ${show(ctx, ctx.dir)}.`);
+  const p = paths(ctx);
+  if (todo.length === 0) {
+    emit(ctx, `Nothing to lock: every version${name ? ` of ${name}` : ''} is in ${show(ctx, p.lock)}.`, { ok: true, locked: [] });
+    return 0;
+  }
+  const lockText = addToLock(state.files.lockText, todo);
+  validateAfter(state.files, { ...state.files, lockText }, 'locking');
+  await writeAtomic(p.lock, lockText, { checkExpected: true, expected: state.files.lockText });
+  emit(
+    ctx,
+    [
+      `Locked ${todo.length} version${todo.length === 1 ? '' : 's'} in ${show(ctx, p.lock)} (released: immutable from now on):`,
+      ...todo.map((u) => `  ${u.name} v${u.version}  ${u.hash.slice(0, 19)}…`),
+      `Next: ${command(ctx, 'check')}`,
+    ].join('\n'),
+    { ok: true, locked: todo, file: show(ctx, p.lock) },
+  );
+  return 0;
+}

@@ -1,0 +1,64 @@
+/** `promptpin log [name] [--since 48h|7d|DATE]`: the changelog, newest first. */
+import { parseChangelog, type ParsedChangelogEntry } from '../registry/changelog.js';
+import { parseDuration } from '../registry/release.js';
+import { COMMON_OPTIONS, command, emit, loadFolder, makeCtx, parseVerbArgs, positionals, UsageError, type Ctx, type Io } from './context.js';
+
+/** Usage of `log`. */
+export const LOG_USAGE = `promptpin log [name] [--since 48h|7d|2026-11-20] [--env ENV] [--dir DIR] [--json]
+
+The changelog, newest first: date, author, prompt, change, why, expected effect, observed outcome.
+--env shows only that environment's changes (and publishes, which belong to none).`;
+
+const OPTIONS = { ...COMMON_OPTIONS, since: { type: 'string' } } as const;
+
+/** Parses `--since`: a duration back from now (`48h`, `7d`, `2w`) or a date. */
+export function sinceArg(text: string, now: Date): Date {
+  const t = text.trim();
+  const weeks = /^(\d+(?:\.\d+)?)\s*w$/.exec(t);
+  const ms = weeks ? Number(weeks[1]) * 7 * 86_400_000 : /^\d/.test(t) && !/^\d{4}-/.test(t) ? parseDuration(t) : null;
+  if (ms !== null) return new Date(now.getTime() - ms);
+  const d = Date.parse(t);
+  if (Number.isNaN(d)) throw new UsageError(`--since "${text}" is neither a duration (48h, 7d, 2w) nor a date (2026-11-20, 2026-11-20T15:00:00Z).`, LOG_USAGE);
+  return new Date(d);
+}
+
+/** Formats one entry for humans. */
+export function formatEntry(e: ParsedChangelogEntry, ctx?: Ctx): string {
+  const lines = [`${e.date}  ${e.author}  ${e.prompt}${e.environment ? ` (${e.environment})` : ''}`, `  ${e.change}`];
+  if (e.why) lines.push(`  why:      ${e.why}`);
+  if (e.expected) lines.push(`  expected: ${e.expected}`);
+  if (e.observed || e.action !== 'publish') lines.push(`  observed: ${e.observed || (ctx ? `(not recorded: ${command(ctx, `outcome ${e.prompt} "…"`)})` : '(not recorded)')}`);
+  return lines.join('\n');
+}
+
+/** Entries newest first (by date; the file's order breaks ties). */
+export function newestFirst(entries: readonly ParsedChangelogEntry[]): ParsedChangelogEntry[] {
+  return entries
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => Date.parse(b.e.date) - Date.parse(a.e.date) || a.i - b.i)
+    .map((x) => x.e);
+}
+
+/** Runs `log`. */
+export async function runLog(io: Io, args: readonly string[]): Promise<number> {
+  const { values, positionals: pos } = parseVerbArgs(args, OPTIONS, LOG_USAGE);
+  if (values.help) {
+    io.out(`${LOG_USAGE}\n`);
+    return 0;
+  }
+  const ctx = makeCtx(io, values);
+  const [name] = positionals(pos, ['name'], LOG_USAGE, 1);
+  const since = values.since !== undefined ? sinceArg(values.since, io.now()) : undefined;
+  const state = await loadFolder(ctx);
+  const entries = newestFirst(parseChangelog(state.changelogText)).filter(
+    (e) =>
+      (name === undefined || e.prompt === name) &&
+      (!ctx.envGiven || e.environment === '' || e.environment === ctx.env) &&
+      (since === undefined || Date.parse(e.date) >= since.getTime()),
+  );
+  const human = entries.length
+    ? entries.map((e) => formatEntry(e, ctx)).join('\n\n')
+    : `No changes${name ? ` of ${name}` : ''}${since ? ` since ${since.toISOString()}` : ''}${state.changelogText === undefined ? ' (no CHANGELOG.md yet)' : ''}.`;
+  emit(ctx, human, entries.map(({ line: _line, ...e }) => e));
+  return 0;
+}

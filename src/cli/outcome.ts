@@ -1,0 +1,36 @@
+/** `promptpin outcome <name> "…"`: records the observed outcome on the latest change of a prompt. */
+import { setChangelogOutcome } from '../registry/changelog.js';
+import { COMMON_OPTIONS, command, emit, loadFolder, makeCtx, parseVerbArgs, paths, positionals, show, writeAtomic, type Io } from './context.js';
+
+/** Usage of `outcome`. */
+export const OUTCOME_USAGE = `promptpin outcome <name> "what was observed" [--env ENV] [--dir DIR] [--json]
+
+Records the observed outcome on the latest changelog line of <name> (with --env: the latest in that
+environment). Replaces an outcome recorded before.`;
+
+/** Runs `outcome`. */
+export async function runOutcome(io: Io, args: readonly string[]): Promise<number> {
+  const { values, positionals: pos } = parseVerbArgs(args, COMMON_OPTIONS, OUTCOME_USAGE);
+  if (values.help) {
+    io.out(`${OUTCOME_USAGE}\n`);
+    return 0;
+  }
+  const ctx = makeCtx(io, values);
+  const [name, observed] = positionals(pos, ['name', 'outcome'], OUTCOME_USAGE) as [string, string];
+  const state = await loadFolder(ctx);
+  const result = setChangelogOutcome(state.changelogText, name, observed, ctx.envGiven ? ctx.env : undefined);
+  const p = paths(ctx);
+  await writeAtomic(p.changelog, result.text, { checkExpected: true, expected: state.changelogText });
+  const e = result.entry;
+  emit(
+    ctx,
+    [
+      `Recorded the outcome of ${name}'s latest change (${e.date}, ${e.change}${e.environment ? `, ${e.environment}` : ''}):`,
+      `  observed: ${e.observed}`,
+      ...(result.previous ? [`  (replaces: ${result.previous})`] : []),
+      `Wrote ${show(ctx, p.changelog)}. See it with ${command(ctx, `log ${name}`)}`,
+    ].join('\n'),
+    { ok: true, entry: (({ line: _l, ...rest }) => rest)(e), previous: result.previous || null, file: show(ctx, p.changelog) },
+  );
+  return 0;
+}

@@ -1,0 +1,71 @@
+/** `promptpin promote <name> [--to N]`: the candidate becomes stable (or a version is released directly). */
+import { promoteRollout, readRelease, releaseVersion } from '../registry/edit.js';
+import { CHANGE_OPTIONS, ChangeRefused, command, emit, loadFolder, makeCtx, parseVerbArgs, positionals, requireAuthor, versionArg, type Io } from './context.js';
+import { requireReleased, writeReleaseChange } from './release-change.js';
+
+/** Usage of `promote`. */
+export const PROMOTE_USAGE = `promptpin promote <name> [--to N] [--reason "…"] [--author NAME] [--env ENV] [--dir DIR] [--json]
+
+With a rollout running: its candidate becomes stable for everyone and the rollout ends.
+With no rollout and --to N: version N becomes stable directly, unguarded (a new prompt's first
+release, or an environment like staging).`;
+
+const OPTIONS = { ...CHANGE_OPTIONS, to: { type: 'string' }, reason: { type: 'string' } } as const;
+
+/** Runs `promote`. */
+export async function runPromote(io: Io, args: readonly string[]): Promise<number> {
+  const { values, positionals: pos } = parseVerbArgs(args, OPTIONS, PROMOTE_USAGE);
+  if (values.help) {
+    io.out(`${PROMOTE_USAGE}\n`);
+    return 0;
+  }
+  const ctx = makeCtx(io, values);
+  const [name] = positionals(pos, ['name'], PROMOTE_USAGE) as [string];
+  const to = values.to !== undefined ? versionArg(values.to, '--to', PROMOTE_USAGE) : undefined;
+  const author = requireAuthor(ctx, values.author);
+  const state = await loadFolder(ctx);
+  const before = readRelease(state.files.releaseText, ctx.env, name);
+  let releaseText: string;
+  let version: number;
+  let change: string;
+  let expected = '';
+  if (before?.rollout) {
+    version = before.rollout.candidate;
+    if (to !== undefined && to !== version) {
+      throw new ChangeRefused(`the running rollout of "${name}" in ${ctx.env} is of v${version}, not v${to}. Promote it without --to, or roll it back first.`);
+    }
+    releaseText = promoteRollout(state.files.releaseText, ctx.env, name);
+    change = `promote v${version} (was v${before.stable}; rollout ended at ${before.rollout.percent}%)`;
+    expected = before.rollout.expected ?? '';
+  } else {
+    if (to === undefined) {
+      throw new ChangeRefused(
+        `"${name}" has no rollout in ${ctx.env} to promote. Start one (${command(ctx, `rollout ${name} --to N --percent 10 --expect "…" --guard "…"`)}) or release a version directly with --to N.`,
+      );
+    }
+    version = to;
+    releaseText = releaseVersion(state.files.releaseText, ctx.env, name, to);
+    change = before?.stable !== undefined ? `promote v${to} (was v${before.stable}; no rollout)` : `promote v${to} (first release)`;
+  }
+  const v = requireReleased(ctx, state, name, version);
+  const { files } = await writeReleaseChange(
+    ctx,
+    state,
+    releaseText,
+    { author, prompt: name, change, why: values.reason ?? v.message ?? '', expected },
+    `promoting ${name} v${version}`,
+  );
+  const back = before?.stable !== undefined ? command(ctx, `rollback ${name} --to ${before.stable} --reason "…"`) : null;
+  const next = [command(ctx, `outcome ${name} "…"`), ...(back ? [back] : [])];
+  emit(
+    ctx,
+    [
+      `Promoted ${name} v${version} to stable in ${ctx.env}: it serves everyone${before?.stable !== undefined ? ` (was v${before.stable})` : ''}.`,
+      `Wrote ${files.join(', ')}.`,
+      ...(back ? [`To reverse: ${back}`] : []),
+      `Next: record what you observed: ${command(ctx, `outcome ${name} "…"`)}`,
+    ].join('\n'),
+    { ok: true, prompt: name, environment: ctx.env, stable: version, previous: before?.stable ?? null, files, next },
+  );
+  return 0;
+}

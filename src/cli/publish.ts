@@ -1,0 +1,143 @@
+/** `promptpin publish <name> [--from FILE|-] --author A --message M`: the next immutable version. */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { addChangelogEntry, changelogDate } from '../registry/changelog.js';
+import { addToLock, preparePublishText } from '../registry/edit.js';
+import { parseLock } from '../registry/lock.js';
+import { nameProblem } from '../registry/names.js';
+import { parsePromptFile } from '../registry/prompt-file.js';
+import { checkFolder } from '../registry/registry.js';
+import {
+  CHANGE_OPTIONS,
+  ChangeRefused,
+  command,
+  emit,
+  knownList,
+  loadFolder,
+  makeCtx,
+  parseVerbArgs,
+  paths,
+  positionals,
+  promptText,
+  requireAuthor,
+  show,
+  validateAfter,
+  versionNumbersOf,
+  writeAtomic,
+  type Io,
+} from './context.js';
+import { compareVersions, summarizeDiff } from './version-diff.js';
+
+/** Usage of `publish`. */
+export const PUBLISH_USAGE = `promptpin publish <name> [--from FILE|-] --message "why" [--author NAME] [--dir DIR] [--json]
+
+Writes <name>/<N+1>.prompt and records its hash in promptpin.lock (released: immutable from now on).
+  --from FILE   a full .prompt file, or a bare template that reuses the latest version's front
+                matter (model, params, variables, examples); "-" reads stdin.
+  (no --from)   publishes a draft: the latest <name>/<N>.prompt you wrote by hand, not yet locked.
+Publishing never makes a version live: a rollout or promote does.`;
+
+const OPTIONS = { ...CHANGE_OPTIONS, from: { type: 'string' }, message: { type: 'string', short: 'm' } } as const;
+
+/** Runs `publish`. */
+export async function runPublish(io: Io, args: readonly string[]): Promise<number> {
+  const { values, positionals: pos } = parseVerbArgs(args, OPTIONS, PUBLISH_USAGE);
+  if (values.help) {
+    io.out(`${PUBLISH_USAGE}\n`);
+    return 0;
+  }
+  const ctx = makeCtx(io, values);
+  const [name] = positionals(pos, ['name'], PUBLISH_USAGE) as [string];
+  const bad = nameProblem(name);
+  if (bad) throw new ChangeRefused(`"${name}" is not a valid prompt name: ${bad}.`);
+  const author = requireAuthor(ctx, values.author);
+  const state = await loadFolder(ctx);
+  const { files } = state;
+  const lockParsed = files.lockText !== undefined ? parseLock(files.lockText) : { lock: new Map<string, ReadonlyMap<number, string>>(), issues: [] };
+  if (lockParsed.issues.length) throw new ChangeRefused('promptpin.lock is invalid; restore it from git.', lockParsed.issues);
+  const locked = lockParsed.lock.get(name);
+  const nums = versionNumbersOf(files, name);
+  const latest = nums.length ? nums[nums.length - 1]! : 0;
+
+  let version: number;
+  let text: string;
+  let draft = false;
+  if (values.from !== undefined) {
+    const sourceText = values.from === '-' ? await io.readStdin() : await readFile(resolve(io.cwd, values.from), 'utf8');
+    version = latest + 1;
+    const baseText = latest ? promptText(files, name, latest) : undefined;
+    text = preparePublishText({ sourceText, author, ...(baseText !== undefined ? { baseText } : {}), ...(values.message !== undefined ? { message: values.message } : {}) });
+  } else {
+    if (latest === 0) {
+      throw new ChangeRefused(`"${name}" has no versions yet. Write the first one with --from FILE (a full .prompt file), or create ${show(ctx, join(ctx.dir, name, '1.prompt'))} and run publish again.`);
+    }
+    if (locked?.has(latest)) {
+      throw new ChangeRefused(
+        `nothing to publish for "${name}": v${latest} is already released. Write the new version with --from FILE, or create ${show(ctx, join(ctx.dir, name, `${latest + 1}.prompt`))} and run publish again.`,
+      );
+    }
+    version = latest;
+    draft = true;
+    text = preparePublishText({ sourceText: promptText(files, name, latest)!, author, ...(values.message !== undefined ? { message: values.message } : {}) });
+  }
+  const relPath = `${name}/${version}.prompt`;
+  const parsed = parsePromptFile(text, name, version, relPath);
+  if (!parsed.ok) throw new ChangeRefused(`${name} v${version} is not a valid prompt.`, parsed.issues);
+  const v = parsed.version;
+
+  const prevText = version > 1 ? promptText(files, name, version - 1) : undefined;
+  const prev = prevText !== undefined ? parsePromptFile(prevText, name, version - 1, `${name}/${version - 1}.prompt`) : undefined;
+  if (prev?.ok && prev.version.hash === v.hash) {
+    throw new ChangeRefused(`${name} v${version} would be identical to v${version - 1} (same template, variables, model and params; hash ${v.hash.slice(0, 19)}). Nothing to publish.`);
+  }
+
+  const lockText = addToLock(files.lockText, [{ name, version, hash: v.hash }]);
+  const promptFiles = draft ? files.promptFiles.map((f) => (f.path === relPath ? { path: relPath, text } : f)) : [...files.promptFiles, { path: relPath, text }];
+  const after = { ...files, promptFiles, lockText };
+  validateAfter(files, after, `publishing ${name} v${version}`);
+
+  const p = paths(ctx);
+  const file = join(ctx.dir, ...relPath.split('/'));
+  if (draft) await writeAtomic(file, text, { checkExpected: true, expected: promptText(files, name, version) });
+  else await writeAtomic(file, text, { exclusive: true });
+  await writeAtomic(p.lock, lockText, { checkExpected: true, expected: files.lockText });
+  const date = changelogDate(io.now());
+  await writeAtomic(
+    p.changelog,
+    addChangelogEntry(state.changelogText, { date, author, prompt: name, environment: '', change: `publish v${version}`, why: v.message ?? '', expected: '', observed: '' }),
+    { checkExpected: true, expected: state.changelogText },
+  );
+
+  const diff = prev?.ok ? compareVersions(prev.version, v) : undefined;
+  const changes = diff ? summarizeDiff(diff) : 'first version';
+  const stillUnlocked = checkFolder(after)
+    .unlocked.filter((u) => u.name === name)
+    .map((u) => u.version);
+  const next = command(ctx, `rollout ${name} --to ${version} --percent 10 --expect "…" --guard "refusal:+0.5pp"`);
+  const lines = [
+    `Published ${name} v${version} (${v.hash.slice(0, 19)}…), by ${author}: ${v.message ?? ''}`,
+    `  ${show(ctx, file)}${draft ? '' : ' (new)'}: immutable from now on`,
+    `  ${show(ctx, p.lock)}: v${version} locked`,
+    `  ${show(ctx, p.changelog)}: 1 line`,
+    `Changes from ${prev?.ok ? `v${version - 1}` : 'nothing'}: ${changes}`,
+  ];
+  if (diff?.breaking.length) {
+    lines.push(`Breaking for callers of v${version - 1} (${diff.breaking.length}); update them before a rollout (${command(ctx, `diff ${name} ${version - 1} ${version}`)}):`);
+    for (const b of diff.breaking) lines.push(`  ! ${b}`);
+  }
+  if (stillUnlocked.length) lines.push(`Note: ${name} v${knownList(stillUnlocked)} ${stillUnlocked.length === 1 ? 'is' : 'are'} not in the lock yet: run \`${command(ctx, 'lock')}\`.`);
+  lines.push(`Nothing is live yet. Next: ${next}`);
+  emit(ctx, lines.join('\n'), {
+    ok: true,
+    prompt: name,
+    version,
+    hash: v.hash,
+    author,
+    message: v.message ?? null,
+    files: [show(ctx, file), show(ctx, p.lock), show(ctx, p.changelog)],
+    changes,
+    breaking: diff?.breaking ?? [],
+    next,
+  });
+  return 0;
+}

@@ -1,0 +1,49 @@
+/** The shared tail of rollout, ramp, promote and rollback: validate, write the release file, log. */
+import { addChangelogEntry, changelogDate, type ChangelogEntry } from '../registry/changelog.js';
+import { parseLock } from '../registry/lock.js';
+import type { PromptVersion } from '../registry/types.js';
+import { checkFolder } from '../registry/registry.js';
+import { ChangeRefused, command, knownList, paths, show, validateAfter, versionNumbersOf, writeAtomic, type Ctx, type FolderState } from './context.js';
+
+/**
+ * Refuses a version that is missing from the folder or not released (not in the lock): only a
+ * locked version may go live, so what is served is what was reviewed.
+ */
+export function requireReleased(ctx: Ctx, state: FolderState, name: string, version: number): PromptVersion {
+  const nums = versionNumbersOf(state.files, name);
+  if (!nums.includes(version)) {
+    throw new ChangeRefused(
+      nums.length === 0
+        ? `there is no prompt "${name}" in ${show(ctx, ctx.dir)}.`
+        : `"${name}" has no v${version} (versions: ${knownList(nums)}). Publish it first: ${command(ctx, `publish ${name} --from FILE --message "…"`)}`,
+    );
+  }
+  const lock = state.files.lockText !== undefined ? parseLock(state.files.lockText).lock : new Map<string, ReadonlyMap<number, string>>();
+  if (!lock.get(name)?.has(version)) {
+    throw new ChangeRefused(
+      `${name} v${version} is not released (not in promptpin.lock), so it could still change after review. Publish it (${command(ctx, `publish ${name} --message "…"`)}) or lock it (${command(ctx, 'lock')}) first.`,
+    );
+  }
+  const v = checkFolder(state.files).versions.find((x) => x.name === name && x.version === version);
+  if (!v) throw new ChangeRefused(`${name} v${version} is not a valid prompt; run ${command(ctx, 'check')}.`);
+  return v;
+}
+
+/** Validates the folder with the new release text, writes it atomically, then the changelog line. */
+export async function writeReleaseChange(
+  ctx: Ctx,
+  state: FolderState,
+  releaseText: string,
+  entry: Omit<ChangelogEntry, 'date' | 'environment' | 'observed'>,
+  what: string,
+): Promise<{ files: string[]; date: string }> {
+  validateAfter(state.files, { ...state.files, releaseText }, what);
+  const p = paths(ctx);
+  await writeAtomic(p.release, releaseText, { checkExpected: true, expected: state.files.releaseText });
+  const date = changelogDate(ctx.io.now());
+  await writeAtomic(p.changelog, addChangelogEntry(state.changelogText, { ...entry, date, environment: ctx.env, observed: '' }), {
+    checkExpected: true,
+    expected: state.changelogText,
+  });
+  return { files: [show(ctx, p.release), show(ctx, p.changelog)], date };
+}

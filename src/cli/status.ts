@@ -1,0 +1,92 @@
+/** `promptpin status [name]`: per prompt and environment, what is live and since when. */
+import { latestChangelogEntry, parseChangelog } from '../registry/changelog.js';
+import { listReleases, type RolloutSnapshot } from '../registry/edit.js';
+import { checkFolder } from '../registry/registry.js';
+import { DEFAULT_MIN_SAMPLES } from '../registry/release.js';
+import { COMMON_OPTIONS, command, emit, loadFolder, makeCtx, parseVerbArgs, positionals, versionNumbersOf, type Io } from './context.js';
+
+/** Usage of `status`. */
+export const STATUS_USAGE = `promptpin status [name] [--env ENV] [--dir DIR] [--json]
+
+Per prompt and environment: the stable version, the rollout (candidate, percent, guards, since when,
+by whom), overrides, and the last change. All environments unless --env is given.`;
+
+/** One row of `status`. */
+export interface StatusRow {
+  readonly prompt: string;
+  readonly environment: string | null;
+  readonly latestVersion: number;
+  readonly stable: number | null;
+  readonly rollout: RolloutSnapshot | null;
+  readonly overrides: Readonly<Record<string, number>>;
+  readonly lastChange: { readonly date: string; readonly author: string; readonly change: string } | null;
+}
+
+/** Runs `status`. */
+export async function runStatus(io: Io, args: readonly string[]): Promise<number> {
+  const { values, positionals: pos } = parseVerbArgs(args, COMMON_OPTIONS, STATUS_USAGE);
+  if (values.help) {
+    io.out(`${STATUS_USAGE}\n`);
+    return 0;
+  }
+  const ctx = makeCtx(io, values);
+  const [name] = positionals(pos, ['name'], STATUS_USAGE, 1);
+  const state = await loadFolder(ctx);
+  const check = checkFolder(state.files);
+  const changelog = parseChangelog(state.changelogText);
+  const names = [...new Set(state.files.promptFiles.map((f) => /^(.+)\/[1-9]\d*\.prompt$/.exec(f.path)?.[1]).filter((n): n is string => n !== undefined))].sort();
+  const releases = listReleases(state.files.releaseText);
+  const rows: StatusRow[] = [];
+  for (const prompt of names) {
+    if (name !== undefined && prompt !== name) continue;
+    const nums = versionNumbersOf(state.files, prompt);
+    const latestVersion = nums[nums.length - 1] ?? 0;
+    const mine = releases.filter((r) => r.prompt === prompt && (!ctx.envGiven || r.environment === ctx.env));
+    if (mine.length === 0) {
+      rows.push({ prompt, environment: ctx.envGiven ? ctx.env : null, latestVersion, stable: null, rollout: null, overrides: {}, lastChange: null });
+      continue;
+    }
+    for (const r of mine) {
+      const last = changelog.filter((e) => e.environment === r.environment);
+      const e = latestChangelogEntry(last, prompt, r.environment);
+      rows.push({
+        prompt,
+        environment: r.environment,
+        latestVersion,
+        stable: r.release.stable ?? null,
+        rollout: r.release.rollout ?? null,
+        overrides: r.release.overrides,
+        lastChange: e ? { date: e.date, author: e.author, change: e.change } : null,
+      });
+    }
+  }
+  if (name !== undefined && !names.includes(name)) {
+    emit(ctx, `No prompt "${name}" in the folder (prompts: ${names.join(', ') || 'none'}).`, { ok: false, rows: [] });
+    return 1;
+  }
+  if (check.issues.length) io.err(`warning: the folder has ${check.issues.length} problem${check.issues.length === 1 ? '' : 's'}; clients keep serving their last valid registry. Run \`${command(ctx, 'check')}\`.\n`);
+  const human: string[] = [];
+  let current = '';
+  for (const r of rows) {
+    if (r.prompt !== current) {
+      current = r.prompt;
+      human.push(`${r.prompt} (latest v${r.latestVersion})`);
+    }
+    if (r.stable === null) {
+      human.push(`  ${(r.environment ?? '').padEnd(12)} not released${r.environment ? ' here' : ''}: ${command(ctx, `promote ${r.prompt} --to ${r.latestVersion}`)}`);
+      continue;
+    }
+    const o = Object.entries(r.overrides);
+    const pad = ''.padEnd(12);
+    human.push(`  ${(r.environment ?? '').padEnd(12)} stable v${r.stable}${o.length ? ` · overrides ${o.map(([u, v]) => `${u}→v${v}`).join(', ')}` : ''}`);
+    const ro = r.rollout;
+    if (ro) {
+      human.push(`  ${pad} rollout v${ro.candidate} at ${ro.percent}%${ro.percent === 0 ? ' (paused)' : ''}${ro.started ? ` since ${ro.started}` : ''}${ro.author ? ` by ${ro.author}` : ''}`);
+      human.push(`  ${pad} guards ${ro.guards.join(', ') || 'none'} (${ro.minSamples ?? DEFAULT_MIN_SAMPLES} samples per arm${ro.window ? `, window ${ro.window}` : ''}, on breach ${ro.onBreach ?? 'rollback'})`);
+      if (ro.expected) human.push(`  ${pad} expected: ${ro.expected}`);
+    }
+    if (r.lastChange) human.push(`  ${''.padEnd(12)} last change ${r.lastChange.date} by ${r.lastChange.author}: ${r.lastChange.change}`);
+  }
+  emit(ctx, human.length ? human.join('\n') : 'No prompts in the folder.', { ok: true, rows });
+  return 0;
+}

@@ -1,0 +1,79 @@
+import { propagation, type Context } from '@opentelemetry/api';
+// NB: type-only: @opentelemetry/sdk-trace-base is an optional peer dependency, never loaded at runtime.
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ATTR_PROMPT_NAME, ATTR_PROMPT_VERSION, BAGGAGE_PROMPT_NAME, BAGGAGE_PROMPT_VERSION } from './attributes.js';
+import { promptAttributesIn } from './prompt-context.js';
+
+/** Options of {@link PromptSpanProcessor}. */
+export interface PromptSpanProcessorOptions {
+  /**
+   * In a service downstream of the one that called the prompt: when no `prompt.call` is active in
+   * this process, stamp `prompt.name` / `prompt.version` from incoming W3C baggage (sent by a
+   * client created with `baggage: true`). Baggage is set by the caller and readable by anyone on
+   * the path: treat these values as hints, not as authenticated data.
+   *
+   * @defaultValue false
+   */
+  readonly fromBaggage?: boolean;
+}
+
+/**
+ * Stamps the `prompt.*` attributes (`prompt.name`, `prompt.version`, `prompt.hash`,
+ * `prompt.slice`, `prompt.environment`, `prompt.rollout.percent`) of the innermost active
+ * `prompt.call` on every span started inside it: HTTP client spans from auto-instrumentation, tool
+ * spans, database spans. Any backend can then group a whole trace by version.
+ *
+ * "Inside" follows the OpenTelemetry Context, so across `await`, `setTimeout` and promise chains
+ * register a context manager that propagates (the SDK's default in Node is
+ * `AsyncLocalStorageContextManager`). Spans started while no call is active are left alone.
+ *
+ * @example
+ * import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+ * import { PromptSpanProcessor } from 'promptpin';
+ *
+ * const provider = new BasicTracerProvider({
+ *   spanProcessors: [new PromptSpanProcessor(), new BatchSpanProcessor(exporter)],
+ * });
+ */
+export class PromptSpanProcessor implements SpanProcessor {
+  readonly #fromBaggage: boolean;
+
+  constructor(options: PromptSpanProcessorOptions = {}) {
+    this.#fromBaggage = options.fromBaggage === true;
+  }
+
+  /** Stamps the span with the prompt attributes found in `parentContext`. Never throws. */
+  onStart(span: Span, parentContext: Context): void {
+    try {
+      // A prompt call span carries its own stamps (the context still holds an outer call's).
+      if (span.attributes[ATTR_PROMPT_NAME] !== undefined) return;
+      const attrs = promptAttributesIn(parentContext);
+      if (attrs !== undefined) {
+        span.setAttributes(attrs);
+        return;
+      }
+      if (!this.#fromBaggage) return;
+      const bag = propagation.getBaggage(parentContext);
+      const name = bag?.getEntry(BAGGAGE_PROMPT_NAME)?.value;
+      if (name === undefined) return;
+      span.setAttribute(ATTR_PROMPT_NAME, name);
+      const version = Number(bag?.getEntry(BAGGAGE_PROMPT_VERSION)?.value);
+      if (Number.isSafeInteger(version)) span.setAttribute(ATTR_PROMPT_VERSION, version);
+    } catch {
+      // A span processor must never break the span it is stamping.
+    }
+  }
+
+  /** No-op. */
+  onEnd(_span: ReadableSpan): void {}
+
+  /** Nothing is buffered. */
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Nothing to release. */
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
