@@ -5,12 +5,27 @@
  *    edit it), resolves `support-agent` for 20,000 users during its 10% rollout and prints the split.
  * 2. Calls a fake LLM through `prompt.call`, with spans printed to the console.
  * 3. Flips the release file (a rollback: one edit) and shows every client picking it up by reload.
+ * 4. The Friday scenario: a new 10% rollout whose candidate refuses 0.4% → 1.3%, calls 31% fewer
+ *    tools and answers 18% shorter, while latency and errors stay flat. The guard trips, this
+ *    client serves stable from the next request, and a human writes the changelog line.
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BasicTracerProvider, ConsoleSpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { PromptClient, type ChatMessage, type RenderedPrompt } from 'promptpin';
+import {
+  addChangelogEntry,
+  changelogDate,
+  formatChangelogEntry,
+  parseGuardShorthand,
+  PromptClient,
+  rollbackRelease,
+  startRollout,
+  type ChatMessage,
+  type GuardBreachEvent,
+  type GuardSpec,
+  type RenderedPrompt,
+} from 'promptpin';
 
 const USERS = 20_000;
 const here = import.meta.dirname;
@@ -74,13 +89,123 @@ const changed = new Promise<void>((resolve) => {
   });
 });
 const releaseFile = join(dir, 'promptpin.yaml');
-const text = await readFile(releaseFile, 'utf8');
-const flipped = text.replace(/\n      rollout:\n(?: {8}.*\n)+/, '\n');
-await writeFile(releaseFile, flipped);
+await writeFile(releaseFile, rollbackRelease(await readFile(releaseFile, 'utf8'), 'production', 'support-agent'));
 await Promise.race([changed, new Promise((r) => setTimeout(r, 3000))]).then(() => client.reload());
 printSplit('   after the reload, with no restart:', split(client));
 
 await client.close();
 await provider.shutdown();
+
+// 4) The Friday scenario ------------------------------------------------------------------------
+console.log('\n4) Friday: a new 10% rollout of v2. Its candidate refuses more (0.4% → 1.3%), calls 31% fewer tools');
+console.log('   and answers 18% shorter; latency and errors are flat, so no infrastructure dashboard moves.');
+const guards: GuardSpec[] = ['refusal:+0.5pp', 'tool_call:-5pp', 'output_tokens:25%'].map((g) => parseGuardShorthand(g) as GuardSpec);
+const started = new Date();
+await writeFile(
+  releaseFile,
+  startRollout(await readFile(releaseFile, 'utf8'), 'production', 'support-agent', {
+    candidate: 2,
+    percent: 10,
+    expected: 'Output length falls 10-20%. Tool-call rate and refusal rate unchanged.',
+    guards,
+    author: 'ana',
+    started: started.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    window: '24h',
+  }),
+);
+const breaches: GuardBreachEvent[] = [];
+const fleet = await PromptClient.create({ source: dir, watch: false, onBreach: (e) => breaches.push(e) });
+
+/** A fake model per arm: the candidate is the Friday regression. Seeded, so the demo is reproducible. */
+let seed = 2026;
+const random = (): number => {
+  seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+  return seed / 4294967296;
+};
+function fakeModel(slice: string) {
+  const candidate = slice === 'candidate';
+  const refused = random() < (candidate ? 0.013 : 0.004);
+  const tool = !refused && random() < (candidate ? 0.3 * 0.69 : 0.3);
+  const tokens = Math.round((candidate ? 0.82 : 1) * (160 + 80 * random()));
+  return {
+    id: 'chatcmpl-sim',
+    model: 'gpt-4o-mini',
+    choices: [
+      {
+        index: 0,
+        finish_reason: tool ? 'tool_calls' : 'stop',
+        message: {
+          role: 'assistant',
+          content: refused ? null : 'Sure: …',
+          refusal: refused ? "I can't help with that." : null,
+          tool_calls: tool ? [{ id: 'call_1', type: 'function', function: { name: 'book', arguments: '{}' } }] : undefined,
+        },
+      },
+    ],
+    usage: { prompt_tokens: 150, completion_tokens: tokens, total_tokens: 150 + tokens },
+  };
+}
+
+const vars = { customer_name: 'Ann', plan: 'pro' as const, question: 'Can you move my payment date?' };
+/** Simulated users until a guard trips: each request is one `prompt.call` whose result the guards read. */
+async function simulate(client: PromptClient): Promise<{ requests: number; candidateRequests: number }> {
+  let requests = 0;
+  let candidateRequests = 0;
+  while (breaches.length === 0 && requests < 400_000) {
+    const prompt = client.get('support-agent', `user-${Math.floor(random() * 1e9)}`);
+    requests++;
+    if (prompt.slice === 'candidate') candidateRequests++;
+    await prompt.call(async () => fakeModel(prompt.slice), { vars });
+  }
+  return { requests, candidateRequests };
+}
+const { requests, candidateRequests } = await simulate(fleet);
+const breach = breaches[0];
+if (!breach) throw new Error('the guard did not trip');
+const e = breach.evidence;
+console.log(`   guard tripped after ${requests} requests (${candidateRequests} on the candidate): ${breach.guardText}`);
+console.log(`   observed ${breach.observed.toFixed(2)} against a threshold of ${breach.threshold} (confidence sequence ${(e.lower * 100).toFixed(2)}…${(e.upper * 100).toFixed(2)}${breach.guard.maxChange !== undefined ? '%' : 'pp'}, ${e.stableN} stable / ${e.candidateN} candidate samples)`);
+const after = Array.from({ length: 5000 }, (_, i) => fleet.get('support-agent', `after-${i}`)).filter((p) => p.slice === 'candidate').length;
+console.log(`   on_breach: rollback → this client now serves stable to everyone (${after} of 5000 users on the candidate)`);
+console.log(`   client.status(): ${JSON.stringify(fleet.status().guards.map((g) => ({ prompt: g.prompt, state: g.state, guards: g.guards })))}`);
+
+// The refusal guard alone, on a fresh rollout (a new `started` starts fresh counts).
+const refusalOnly = startRollout(rollbackRelease(await readFile(releaseFile, 'utf8'), 'production', 'support-agent', { candidate: 2 }), 'production', 'support-agent', {
+  candidate: 2,
+  percent: 10,
+  expected: 'Output length falls 10-20%. Refusal rate unchanged.',
+  guards: [parseGuardShorthand('refusal:+0.5pp') as GuardSpec],
+  author: 'ana',
+  started: new Date(started.getTime() + 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  window: '24h',
+});
+await writeFile(releaseFile, refusalOnly);
+const firstBreach = breaches.splice(0);
+const refusalClient = await PromptClient.create({ source: dir, watch: false, onBreach: (b) => breaches.push(b) });
+const refusalRun = await simulate(refusalClient);
+const refusalBreach = breaches[0];
+if (refusalBreach) {
+  console.log(`   with only the refusal guard, it trips after ${refusalRun.requests} requests (${refusalRun.candidateRequests} on the candidate): refusals +${refusalBreach.observed.toFixed(2)}pp > +0.5pp`);
+}
+await refusalClient.close();
+breaches.splice(0, breaches.length, ...firstBreach);
+
+// onBreach is where a team flips the whole fleet: the same edit `promptpin rollback` makes.
+await writeFile(releaseFile, rollbackRelease(await readFile(releaseFile, 'utf8'), 'production', 'support-agent', { candidate: breach.candidate }));
+const entry = {
+  date: changelogDate(new Date()),
+  author: 'ana',
+  prompt: 'support-agent',
+  environment: 'production',
+  change: `rollback v${breach.candidate} (stable v${breach.stable})`,
+  why: `guard ${breach.guardText} tripped: observed ${breach.observed.toFixed(2)}`,
+  expected: 'Output length falls 10-20%. Tool-call rate and refusal rate unchanged.',
+  observed: 'Refusals and tool calls back to baseline after the rollback; v2 reworked before a new rollout.',
+};
+await writeFile(join(dir, 'CHANGELOG.md'), addChangelogEntry(undefined, entry));
+console.log('   the changelog line a human then writes (promptpin rollback + promptpin outcome):');
+console.log(`   ${formatChangelogEntry(entry)}`);
+
+await fleet.close();
 await rm(dir, { recursive: true, force: true });
 console.log('\ndone.');

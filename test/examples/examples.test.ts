@@ -17,6 +17,11 @@ describe('examples', () => {
     expect(candidate / 20_000).toBeLessThan(0.11);
     expect(stdout).toMatch(/change seen by the running client: support-agent stable v1 \+ candidate v2 at 10% → stable v1, no candidate/);
     expect(stdout).toMatch(/after the reload, with no restart:\n\s+v1 \(stable\)\s+20000 users\s+100\.00%/);
+    // The Friday scenario: a guard trips, the client serves stable, a changelog line is written.
+    expect(stdout).toMatch(/guard tripped after \d+ requests \(\d+ on the candidate\): (tool_call:-5pp|refusal:\+0\.5pp|output_tokens:25%)/);
+    expect(stdout).toMatch(/this client now serves stable to everyone \(0 of 5000 users on the candidate\)/);
+    expect(stdout).toMatch(/with only the refusal guard, it trips after \d+ requests/);
+    expect(stdout).toMatch(/\| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \| ana \| support-agent \| production \| rollback v2 \(stable v1\) \|/);
   });
 
   it('should run the quickstart, and the README should show it verbatim', async () => {
