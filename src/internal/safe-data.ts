@@ -97,20 +97,30 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** JSON with object keys sorted at every level: the canonical form hashes are computed from. */
+/**
+ * JSON with object keys sorted at every level: the canonical form hashes are computed from.
+ * Same output as `JSON.stringify` of a key-sorted copy (undefined members dropped, undefined array
+ * items as `null`), written directly without building the copy.
+ */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
+  return canon(value) ?? 'null';
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) Object.defineProperty(out, key, { value: sortKeys(v), enumerable: true });
-    }
-    return out;
+function canon(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) as string | undefined;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + (canon(value[i]) ?? 'null');
+    return `${out}]`;
   }
-  return value;
+  const keys = Object.keys(value).sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const c = canon((value as Record<string, unknown>)[key]);
+    if (c === undefined) continue;
+    out += `${first ? '' : ','}${JSON.stringify(key)}:${c}`;
+    first = false;
+  }
+  return `${out}}`;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { ErrorCode, RegistryError, type RegistryIssue } from '../errors.js';
 import { canonicalJson } from '../internal/safe-data.js';
@@ -133,11 +134,22 @@ export function registryError(issues: readonly RegistryIssue[]): RegistryError {
   return new RegistryError(issues[0]?.code ?? ErrorCode.INVALID_CONFIG, issues);
 }
 
-/** Freezes prompts and releases into a registry and computes its revision. */
+/**
+ * Freezes prompts and releases into a registry and computes its revision: `sha256:` of the
+ * canonical JSON of every version's content hash and metadata (author, message, examples) plus
+ * every release. Templates are covered through their content hashes, so equal content gives an
+ * equal revision without re-serializing every template.
+ */
 export function buildRegistry(prompts: ReadonlyMap<string, PromptEntry>, environments: ReadonlyMap<string, ReadonlyMap<string, Release>>): Registry {
+  const summary: Record<string, Record<string, unknown>> = {};
+  for (const [name, entry] of prompts) {
+    const versions: Record<string, unknown> = {};
+    for (const [n, v] of entry.versions) versions[String(n)] = { hash: v.hash, author: v.author, message: v.message, examples: v.examples };
+    summary[name] = versions;
+  }
   const draft = { schemaVersion: 1 as const, revision: '', prompts, environments };
-  const body = registryToJson(draft);
-  const revision = `sha256:${createHash('sha256').update(canonicalJson({ ...body, revision: undefined }), 'utf8').digest('hex')}`;
+  const canonical = canonicalJson({ revisionVersion: 1, prompts: summary, environments: environmentsToJson(environments) });
+  const revision = `sha256:${createHash('sha256').update(canonical, 'utf8').digest('hex')}`;
   return Object.freeze({ ...draft, revision });
 }
 
@@ -181,10 +193,15 @@ export function registryToJson(registry: Registry): CompiledRegistry {
     }
     prompts[name] = { versions };
   }
+  const environments = environmentsToJson(registry.environments);
+  return { schemaVersion: 1, revision: registry.revision, prompts, environments };
+}
+
+function environmentsToJson(envs: ReadonlyMap<string, ReadonlyMap<string, Release>>): CompiledRegistry['environments'] {
   const environments: CompiledRegistry['environments'] = {};
-  for (const env of [...registry.environments.keys()].sort()) {
+  for (const env of [...envs.keys()].sort()) {
     const out: Record<string, Record<string, unknown>> = {};
-    for (const [name, rel] of [...registry.environments.get(env)!].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    for (const [name, rel] of [...envs.get(env)!].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       const r = rel.rollout;
       out[name] = {
         stable: rel.stable,
@@ -215,8 +232,14 @@ export function registryToJson(registry: Registry): CompiledRegistry {
     }
     environments[env] = out;
   }
-  return { schemaVersion: 1, revision: registry.revision, prompts, environments };
+  return environments;
 }
+
+/** Versions already validated from compiled registries, by name, version and hash (bounded by size). */
+const validatedVersions = new LRUCache<string, { readonly raw: string; readonly version: PromptVersion }>({
+  maxSize: 64 * 1024 * 1024,
+  sizeCalculation: (entry) => Math.max(1, entry.raw.length * 2),
+});
 
 const CompiledSchema = z.object({
   schemaVersion: z.number(),
@@ -269,7 +292,17 @@ export function parseCompiledRegistry(value: unknown, file: string = 'registry.j
       if (n !== i + 1) issues.push({ code: ErrorCode.INVALID_CONFIG, file, prompt: name, version: i + 1, message: `versions are sequential: ${name} is missing v${i + 1}` });
     });
     for (const n of nums) {
-      const { hash, template, ...front } = entry.versions[String(n)]!;
+      const raw = entry.versions[String(n)]!;
+      // A version byte-identical to one already validated is reused: a release-only flip of a
+      // large registry then costs little more than JSON.parse.
+      const cacheKey = `${name}\u0000${n}\u0000${raw.hash}`;
+      const rawText = JSON.stringify(raw);
+      const cached = validatedVersions.get(cacheKey);
+      if (cached !== undefined && cached.raw === rawText) {
+        versions.set(n, cached.version);
+        continue;
+      }
+      const { hash, template, ...front } = raw;
       const built = buildVersion(front, template, { name, version: n, file });
       if (!built.ok) {
         issues.push(...built.issues);
@@ -280,6 +313,7 @@ export function parseCompiledRegistry(value: unknown, file: string = 'registry.j
         continue;
       }
       versions.set(n, built.version);
+      validatedVersions.set(cacheKey, { raw: rawText, version: built.version });
     }
     prompts.set(name, Object.freeze({ name, versions }));
   }
