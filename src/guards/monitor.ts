@@ -20,28 +20,9 @@ import {
 
 export type { GuardJudgement, GuardReason } from './sequential.js';
 
-/**
- * One guard of a rollout, as written in the release file. Exactly one threshold is set:
- * `maxIncrease` / `maxDecrease` make the signal a boolean rate (threshold in PERCENTAGE POINTS,
- * `0.5` = 0.5pp), `maxChange` makes it a numeric mean (threshold in PERCENT of the stable mean,
- * `25` = ±25%).
- */
-export interface GuardSpec {
-  /** Outcome key the guard reads, e.g. `refusal`, `tool_call`, `output_tokens`, or a custom key. */
-  readonly signal: string;
-  /** Trip when the candidate's rate exceeds stable's by more than this many percentage points. */
-  readonly maxIncrease?: number;
-  /** Trip when the candidate's rate is below stable's by more than this many percentage points. */
-  readonly maxDecrease?: number;
-  /** Trip when the candidate's mean differs from stable's by more than this percent (either way). */
-  readonly maxChange?: number;
-  /**
-   * Judge each value of `outcome.segment` separately and trip if any segment breaches. The guard's
-   * α is split evenly over at most `maxSegments` segment tests (Bonferroni), so the guard as a whole
-   * keeps its false-trip probability. Outcomes without a segment go to segment `(none)`.
-   */
-  readonly bySegment?: boolean;
-}
+/** A guard's threshold, in the release file's units (see {@link GuardSpec} in the registry model). */
+export type { GuardSpec } from '../registry/types.js';
+import type { GuardSpec } from '../registry/types.js';
 
 /**
  * The signals of one LLM call. Built-in names: `refusal`, `tool_call`, `error` (booleans);

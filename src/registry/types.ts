@@ -50,7 +50,12 @@ export interface GuardSpec {
   readonly maxDecrease?: number;
   /** Largest tolerated relative change of a mean, in percent, either way (`output_tokens: 25%`). */
   readonly maxChange?: number;
-  /** Judge each outcome segment (e.g. intent) separately; trips when any segment breaches. */
+  /**
+   * Judge each value of `outcome.segment` (e.g. an intent) separately and trip if any segment
+   * breaches. The guard's α is split evenly over at most `maxSegments` segment tests
+   * (Bonferroni), so the guard as a whole keeps its false-trip probability. Outcomes without a
+   * segment go to segment `(none)`.
+   */
   readonly bySegment?: boolean;
 }
 

@@ -2,17 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemorySource, PromptClient, type GuardBreachEvent } from '../../src/index.js';
 import { GREET_V1, GREET_V2, releaseYaml } from '../support/folders.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../support/random.js';
 
 function release(opts: { onBreach?: string; started?: string; guards?: string; percent?: number } = {}): string {
   return releaseYaml(`  production:

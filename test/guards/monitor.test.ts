@@ -11,6 +11,7 @@ import {
   type GuardTrip,
 } from '../../src/guards/monitor.js';
 import { judgeRateIncrease } from '../../src/guards/sequential.js';
+import { mulberry32 } from '../support/random.js';
 
 const REFUSAL: GuardSpec = { signal: 'refusal', maxIncrease: 0.5 };
 const TOOL_CALL: GuardSpec = { signal: 'tool_call', maxDecrease: 5 };
@@ -33,17 +34,6 @@ function codeOf(fn: () => unknown): string | undefined {
     return isPromptError(err) ? err.code : `not a PromptError: ${String(err)}`;
   }
   return undefined;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297;
-  };
 }
 
 describe('GuardMonitor: judging and trips', () => {

@@ -10,23 +10,12 @@ import {
   rateDecreaseTripped,
   rateIncreaseTripped,
 } from '../../src/guards/sequential.js';
+import { mulberry32 } from '../support/random.js';
 
 // ------------------------------------------------------------------------------------------------
 // Seeded simulation helpers. Everything is deterministic: the figures printed below are the ones
 // recorded in docs/guards-method.md (`npx vitest run test/guards`).
 // ------------------------------------------------------------------------------------------------
-
-/** mulberry32: tiny seeded PRNG; returns uniforms in (0, 1] (never 0, so log(u) is finite). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297;
-  };
-}
 
 /** Geometric draw on {1, 2, ...}: trials up to and including the next success; logQ = ln(1 − p). */
 function geometric(rand: () => number, logQ: number): number {
