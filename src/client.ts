@@ -290,41 +290,64 @@ export class PromptClient {
 
   async #start(watch: boolean): Promise<void> {
     const timeoutMs = this.#options.initTimeoutMs ?? 5000;
+    // Watch before the first load, so an edit made while it runs is not missed; such an edit
+    // triggers one reload once the first registry is in place.
+    let starting = true;
+    let changedWhileStarting = false;
+    if (watch && this.#source.watch) {
+      this.#unwatch = this.#source.watch(() => {
+        if (starting) changedWhileStarting = true;
+        else if (!this.#closed) void this.reload().catch(() => {});
+      });
+    }
     let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    const first = this.#source.load();
     try {
       const registry = await Promise.race([
-        this.#source.load(),
+        first,
         new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `No registry from ${this.#source.description} within ${timeoutMs} ms (initTimeoutMs).`)),
-            timeoutMs,
-          );
+          timer = setTimeout(() => {
+            timedOut = true;
+            reject(new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `No registry from ${this.#source.description} within ${timeoutMs} ms (initTimeoutMs).`));
+          }, timeoutMs);
         }),
       ]);
       this.#swap(registry, false);
     } catch (err) {
       const error = toPromptError(err);
       if (!this.#options.fallbacks || Object.keys(this.#options.fallbacks).length === 0) {
+        this.#unwatch?.();
+        first.catch(() => {});
         await this.#source.close?.();
         throw error;
       }
       this.#lastError = error;
       this.#reportError(error);
       this.#state = { registry: null, plans: this.#fallbackPlans(), loadedAt: null };
+      if (timedOut) {
+        // The first load is still running: serve its registry as soon as it arrives.
+        first.then(
+          (registry) => {
+            if (!this.#closed && this.#state.registry === null) this.#swap(registry, true);
+          },
+          (err: unknown) => {
+            if (!this.#closed) this.#reportError(toPromptError(err));
+          },
+        );
+      }
     } finally {
       clearTimeout(timer);
+      starting = false;
     }
-    if (watch && this.#source.watch) {
-      this.#unwatch = this.#source.watch(() => {
-        void this.reload();
-      });
-    }
+    if (changedWhileStarting) void this.reload().catch(() => {});
   }
 
   /**
    * Resolves `name` for a unit: explicit `version` → the unit's override → the rollout slice (by
    * the unit's bucket, unless a guard tripped) → stable. Synchronous and allocation-free; without a
-   * `unitId` a rollout serves stable.
+   * `unitId` (or with `null`) a rollout serves stable. A non-string unit id is bucketed as
+   * `String(unitId)`.
    *
    * @throws {PromptNotFoundError} PROMPT_NOT_FOUND (no such prompt), PROMPT_NOT_RELEASED (no release
    * in this environment), VERSION_NOT_FOUND (pinned version missing).
@@ -336,12 +359,14 @@ export class PromptClient {
     if (plan === undefined) throw this.#notFound(name);
     if (options?.version !== undefined) return this.#pinned(plan, options.version) as ResolvedPrompt<VariablesOf<N>>;
     if (plan.stable === undefined) throw this.#notReleased(plan);
-    if (unitId !== undefined) {
+    if (unitId !== undefined && unitId !== null) {
+      // Untyped callers may pass numbers: they bucket as String(id), as in every other language.
+      const id = typeof unitId === 'string' ? unitId : String(unitId);
       if (plan.overrides !== undefined) {
-        const o = plan.overrides.get(unitId);
+        const o = plan.overrides.get(id);
         if (o !== undefined) return o as ResolvedPrompt<VariablesOf<N>>;
       }
-      if (plan.bucket !== undefined && plan.bucket(unitId) < plan.threshold && !this.#guards.isRolledBack(plan.guardKey)) {
+      if (plan.bucket !== undefined && plan.bucket(id) < plan.threshold && !this.#guards.isRolledBack(plan.guardKey)) {
         return plan.candidate as ResolvedPrompt<VariablesOf<N>>;
       }
     }
@@ -454,8 +479,13 @@ export class PromptClient {
         bucket = createBucketer(rollout.salt);
       }
       if (rollout) {
-        guardKey = `${env}\u0000${name}\u0000${rollout.candidate}\u0000${rollout.salt}\u0000${rollout.started ?? ''}`;
-        this.#guards.ensure(guardKey, name, release!.stable, rollout);
+        guardKey = `${env}\u0000${name}\u0000${release!.stable}\u0000${rollout.candidate}\u0000${rollout.salt}\u0000${rollout.started ?? ''}`;
+        try {
+          this.#guards.ensure(guardKey, name, release!.stable, rollout);
+        } catch (err) {
+          // A guard that cannot be judged must not stop the registry from serving.
+          this.#reportError(toPromptError(err));
+        }
       }
       let overrides: Map<string, ResolvedPrompt> | undefined;
       if (release && release.overrides.size > 0) {

@@ -41,7 +41,9 @@ export interface GuardStatus {
 interface Entry {
   readonly prompt: string;
   readonly stable: number;
-  readonly rollout: Rollout;
+  rollout: Rollout;
+  /** What the monitor judges (guards, min_samples, window): a change starts a fresh monitor. */
+  readonly judged: string;
   readonly monitor: GuardMonitor;
   readonly startedAt: number | undefined;
   breach: GuardBreachEvent | null;
@@ -62,24 +64,36 @@ export class GuardCoordinator {
     this.#onError = opts.onError;
   }
 
-  /** Starts tracking a rollout (no-op when already tracked: a new rollout has a new key). */
+  /**
+   * Starts tracking a rollout, or updates one already tracked (same key: same stable, candidate,
+   * salt and start). A ramp or an `on_breach` edit keeps the counts; a change of the guards,
+   * `min_samples` or `window` starts a fresh judgement, since the old one answered another question.
+   *
+   * @throws {PromptError} INVALID_OPTIONS when the guards cannot be judged (the caller reports it).
+   */
   ensure(key: string, prompt: string, stable: number, rollout: Rollout): void {
-    if (this.#entries.has(key) || rollout.guards.length === 0) return;
+    const existing = this.#entries.get(key);
+    if (rollout.guards.length === 0) {
+      this.#entries.delete(key);
+      this.#rolledBack.delete(key);
+      return;
+    }
+    const judged = JSON.stringify([rollout.guards, rollout.minSamples, rollout.windowMs ?? null]);
+    if (existing && existing.judged === judged) {
+      existing.rollout = rollout;
+      if (existing.breach && rollout.onBreach === 'rollback') this.#rolledBack.add(key);
+      else this.#rolledBack.delete(key);
+      return;
+    }
     const startedAt = rollout.started !== undefined ? Date.parse(rollout.started) : undefined;
-    this.#entries.set(key, {
-      prompt,
-      stable,
-      rollout,
-      monitor: new GuardMonitor({
-        guards: rollout.guards,
-        minSamples: rollout.minSamples,
-        ...(startedAt !== undefined ? { startedAt } : {}),
-        ...(rollout.windowMs !== undefined ? { windowMs: rollout.windowMs } : {}),
-      }),
-      startedAt,
-      breach: null,
-      samples: { stable: 0, candidate: 0 },
+    const monitor = new GuardMonitor({
+      guards: rollout.guards,
+      minSamples: rollout.minSamples,
+      ...(startedAt !== undefined ? { startedAt } : {}),
+      ...(rollout.windowMs !== undefined ? { windowMs: rollout.windowMs } : {}),
     });
+    this.#rolledBack.delete(key);
+    this.#entries.set(key, { prompt, stable, rollout, judged, monitor, startedAt, breach: null, samples: { stable: 0, candidate: 0 } });
   }
 
   /** Forgets rollouts that are no longer live. */

@@ -81,14 +81,11 @@ export function parsePromptFile(text: string, name: string, version: number, fil
   if (text.length > LIMITS.promptFileChars) {
     return at(`file is ${text.length} characters; a .prompt file may have at most ${LIMITS.promptFileChars}`);
   }
-  const src = text.replace(/\r\n/g, '\n').replace(/^\uFEFF/, '');
-  const fm = /^---\n([\s\S]*?)\n?---[ \t]*(?:\n|$)/.exec(src);
-  if (!fm) {
+  const split = splitFrontMatter(text);
+  if (!split) {
     return at('missing front matter: start the file with a "---" line, the YAML (at least `model:`), then a closing "---" line', { line: 1 });
   }
-  const yamlText = fm[1] ?? '';
-  const bodyStartLine = yamlText === '' ? 3 : yamlText.split('\n').length + 3;
-  const template = src.slice(fm[0].length);
+  const { yaml: yamlText, template, bodyStartLine } = split;
 
   let parsed;
   try {
@@ -98,6 +95,35 @@ export function parsePromptFile(text: string, name: string, version: number, fil
     return at(`invalid front matter YAML: ${p.message}`, p.line !== undefined ? { line: p.line + 1 } : {});
   }
   return buildVersion(parsed.value ?? {}, template, { name, version, file, lineOf: (path) => parsed.lineOf(path), bodyStartLine });
+}
+
+/** The parts of a `.prompt` file: front-matter YAML, template body, and the body's first line. */
+export interface PromptFileParts {
+  readonly yaml: string;
+  readonly template: string;
+  /** 1-based line of the file where the template body starts. */
+  readonly bodyStartLine: number;
+}
+
+/**
+ * Splits a `.prompt` file into front matter and template (line endings normalized to `\n`, a BOM
+ * dropped). The fences are whole lines: the first line is `---`, and the front matter ends at the
+ * next line that is exactly `---` (trailing spaces allowed). Returns null without front matter.
+ */
+export function splitFrontMatter(text: string): PromptFileParts | null {
+  const src = text.replace(/\r\n/g, '\n').replace(/^\uFEFF/, '');
+  if (!/^---[ \t]*\n/.test(src)) return null;
+  const open = src.indexOf('\n') + 1;
+  const close = /^---[ \t]*$/m;
+  close.lastIndex = 0;
+  const rest = src.slice(open);
+  const m = close.exec(rest);
+  if (!m) return null;
+  const yaml = rest.slice(0, m.index).replace(/\n$/, '');
+  let bodyStart = open + m.index + m[0].length;
+  if (src[bodyStart] === '\n') bodyStart++;
+  const yamlLines = m.index === 0 ? 0 : rest.slice(0, m.index).split('\n').length - 1;
+  return { yaml, template: src.slice(bodyStart), bodyStartLine: yamlLines + 3 };
 }
 
 /** Where a version's definition came from, for error messages. */
@@ -124,6 +150,26 @@ export function buildVersion(data: unknown, template: string, ctx: VersionContex
     return { ok: false, issues };
   };
   const parsed = { lineOf: (path: readonly (string | number)[]) => ctx.lineOf?.(path) };
+  // zod silently drops "__proto__" keys: refuse them (and other prototype names) first.
+  for (const block of ['params', 'variables'] as const) {
+    const raw = (data as Record<string, unknown> | null)?.[block];
+    if (typeof raw !== 'object' || raw === null) continue;
+    for (const key of Object.keys(raw)) {
+      if (FORBIDDEN_KEYS.has(key) || (block === 'variables' && key in Object.prototype)) {
+        const line = parsed.lineOf([block, key]);
+        issues.push({
+          code: ErrorCode.INVALID_CONFIG,
+          file,
+          prompt: name,
+          version,
+          field: `${block}.${key}`,
+          message: `${block === 'params' ? 'params key' : 'variable name'} "${key}" is not allowed: it names a JavaScript prototype member`,
+          ...(line !== undefined ? { line: line + 1 } : {}),
+        });
+      }
+    }
+  }
+  if (issues.length > 0) return { ok: false, issues };
   const result = FrontMatterSchema.safeParse(data);
   if (!result.success) {
     for (const issue of result.error.issues) {

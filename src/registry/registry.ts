@@ -113,6 +113,26 @@ export function checkFolder(files: FolderFiles): FolderCheck {
     const rel = parseReleaseFile(files.releaseText, prompts, RELEASE_FILE);
     issues.push(...rel.issues);
     environments = rel.environments;
+    if (files.lockText !== undefined) {
+      // With a lock, only released (locked) versions may go live: what serves is immutable.
+      for (const [env, releases] of environments) {
+        for (const [name, release] of releases) {
+          const live = new Set([release.stable, ...(release.rollout ? [release.rollout.candidate] : []), ...release.overrides.values()]);
+          for (const v of [...live].sort((a, b) => a - b)) {
+            if (byName.get(name)?.has(v) && !lock.get(name)?.has(v)) {
+              issues.push({
+                code: ErrorCode.INVALID_CONFIG,
+                file: RELEASE_FILE,
+                prompt: name,
+                version: v,
+                field: `environments.${env}.${name}`,
+                message: `${name} v${v} is live in ${env} but not recorded in ${LOCK_FILE}: lock it first (promptpin lock, or promptpin publish), so every live version is immutable`,
+              });
+            }
+          }
+        }
+      }
+    }
   }
   const registry = issues.length === 0 ? buildRegistry(prompts, environments) : null;
   return { registry, issues, lock, unlocked, versions };

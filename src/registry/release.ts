@@ -21,7 +21,10 @@ const num = (unit: 'pp' | '%') =>
   });
 
 const GuardYamlSchema = z.strictObject({
-  signal: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'signal names use letters, digits, _ and .'),
+  signal: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'signal names use letters, digits, _ and .')
+    .refine((s) => s !== 'segment', '"segment" is the outcome\'s segment label, not a signal: use by_segment: true on a guard to judge per segment'),
   max_increase: num('pp').optional(),
   max_decrease: num('pp').optional(),
   max_change: num('%').optional(),
@@ -54,6 +57,14 @@ const ReleaseFileSchema = z.strictObject({
 /** The raw (YAML-shaped) release file. */
 export type ReleaseFileData = z.output<typeof ReleaseFileSchema>;
 
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function optLine(line: number | undefined): { line?: number } {
+  return line !== undefined ? { line } : {};
+}
+
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -73,6 +84,7 @@ export function parseGuardShorthand(text: string): GuardSpec | string {
   const m = /^([A-Za-z_][A-Za-z0-9_.]*):([+-]?)(\d+(?:\.\d+)?)(pp|%)$/.exec(text.trim());
   if (!m) return `guard "${text}" is not of the form signal:+0.5pp, signal:-5pp or signal:25%`;
   const [, signal, sign, value, unit] = m as unknown as [string, string, string, string, string];
+  if (signal === 'segment') return `guard "${text}": "segment" is the outcome's segment label, not a signal`;
   const n = Number(value);
   if (unit === '%') {
     if (sign) return `guard "${text}": a % guard is a two-sided relative change; write ${signal}:${value}%`;
@@ -145,6 +157,24 @@ export function validateReleases(
   const environments = new Map<string, Map<string, Release>>();
   const issues: RegistryIssue[] = [];
   const parsed = { lineOf: (path: readonly (string | number)[]) => lineOfPath?.(path) };
+  // zod silently drops "__proto__" keys: refuse them first, so nothing is ignored without a word.
+  const envs = (value as { environments?: unknown } | null)?.environments;
+  if (isObject(envs)) {
+    for (const env of Object.keys(envs)) {
+      const releases = envs[env];
+      const where = (...path: string[]) => ({ field: ['environments', ...path].join('.'), ...optLine(parsed.lineOf(['environments', ...path])) });
+      if (env === '__proto__') issues.push({ code: ErrorCode.INVALID_CONFIG, file, message: 'an environment may not be named "__proto__"', ...where(env) });
+      if (!isObject(releases)) continue;
+      for (const name of Object.keys(releases)) {
+        if (name === '__proto__') issues.push({ code: ErrorCode.INVALID_NAME, file, message: '"__proto__" is not a valid prompt name', ...where(env, name) });
+        const overrides = (releases[name] as { overrides?: unknown } | null)?.overrides;
+        if (isObject(overrides) && Object.prototype.hasOwnProperty.call(overrides, '__proto__')) {
+          issues.push({ code: ErrorCode.INVALID_CONFIG, file, prompt: name, message: 'an override unit id may not be "__proto__"', ...where(env, name, 'overrides') });
+        }
+      }
+    }
+    if (issues.length) return { environments, issues };
+  }
   const result = ReleaseFileSchema.safeParse(value);
   if (!result.success) {
     for (const issue of result.error.issues) {

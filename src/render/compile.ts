@@ -58,6 +58,16 @@ export function variablesSchema(variables: Readonly<Record<string, VariableSpec>
   return z.strictObject(shape);
 }
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** A null-prototype copy of the own enumerable properties: zod then sees no inherited values. */
+function ownCopy(vars: unknown): unknown {
+  if (typeof vars !== 'object' || vars === null) return vars ?? {};
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const key of Object.keys(vars)) out[key] = (vars as Record<string, unknown>)[key];
+  return out;
+}
+
 function stringify(v: unknown): string {
   return typeof v === 'string' ? v : String(v);
 }
@@ -96,6 +106,8 @@ export function compileTemplate(version: Pick<PromptVersion, 'name' | 'version' 
         values[i] = c.fallback;
         continue;
       }
+      // Only own properties count: an inherited value (a polluted prototype) goes to the slow path.
+      if (!hasOwn.call(vars, c.name)) return false;
       present++;
       switch (c.type) {
         case 'string':
@@ -122,13 +134,13 @@ export function compileTemplate(version: Pick<PromptVersion, 'name' | 'version' 
     }
     // Extra keys (typos of optional variables, most often) must reach the strict schema.
     let keys = 0;
-    for (const k in vars) if (Object.prototype.hasOwnProperty.call(vars, k)) keys++;
+    for (const k in vars) if (hasOwn.call(vars, k)) keys++;
     return keys === present;
   };
 
   const slowCheck = (vars: unknown): void => {
     schema ??= variablesSchema(version.variables);
-    const result = schema.safeParse(vars ?? {});
+    const result = schema.safeParse(ownCopy(vars));
     if (!result.success) {
       const issues: VariableIssue[] = result.error.issues.map((issue) => describeIssue(issue, version.variables, vars));
       throw new PromptRenderError(version.name, version.version, issues, { cause: result.error });
@@ -136,7 +148,7 @@ export function compileTemplate(version: Pick<PromptVersion, 'name' | 'version' 
     const data = result.data as Record<string, unknown>;
     for (let i = 0; i < declaredCount; i++) {
       const c = checks[i]!;
-      const v = data[c.name];
+      const v = hasOwn.call(data, c.name) ? data[c.name] : undefined;
       values[i] = v === undefined ? c.fallback : stringify(v);
     }
   };

@@ -82,5 +82,6 @@ export function createBucketer(salt: string): (unitId: string) => number {
   // The prefix ends in ':' (never a surrogate), so hashing it separately from the unit id gives
   // exactly the bytes of utf8(salt + ":" + unitId), lone surrogates at either edge included.
   const { h, k, n, len } = murmur3_32_midstate(salt + ':', 0);
-  return (unitId: string): number => murmur3_32_resume(h, k, n, len, unitId) % BUCKET_COUNT;
+  // String() keeps untyped callers (numeric ids) in agreement with bucketOf.
+  return (unitId: string): number => murmur3_32_resume(h, k, n, len, typeof unitId === 'string' ? unitId : String(unitId)) % BUCKET_COUNT;
 }

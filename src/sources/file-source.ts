@@ -1,10 +1,10 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { ErrorCode, PromptError, RegistryError } from '../errors.js';
 import { LIMITS, parseJsonSafely } from '../internal/safe-data.js';
 import { parseCompiledRegistry } from '../registry/registry.js';
 import type { Registry } from '../registry/types.js';
+import { readBounded } from './folder-source.js';
 import type { Source } from './source.js';
 
 /** Parses compiled-registry JSON text, naming `where` in errors. @throws {RegistryError} */
@@ -26,7 +26,7 @@ export function createFileSource(path: string, options: { readonly watch?: boole
     async load() {
       let text: string;
       try {
-        text = await readFile(path, 'utf8');
+        text = await readBounded(path, LIMITS.registryChars);
       } catch (err) {
         throw new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Cannot read registry file ${path}: ${(err as Error).message}. Build it with \`promptpin build -o ${path}\`.`, { cause: err });
       }

@@ -1,7 +1,8 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { ErrorCode, PromptError } from '../errors.js';
+import { LIMITS } from '../internal/safe-data.js';
 import { LOCK_FILE } from '../registry/lock.js';
 import { compileFolder, type FolderFiles } from '../registry/registry.js';
 import { RELEASE_FILE } from '../registry/release.js';
@@ -10,6 +11,18 @@ import type { Source } from './source.js';
 
 const MAX_DEPTH = 16;
 const MAX_FILES = 100_000;
+
+/**
+ * Reads a text file, refusing one whose size alone says it is over the character limit (a UTF-8
+ * character is at most 4 bytes), so a huge file is never read into memory.
+ */
+export async function readBounded(path: string, maxChars: number): Promise<string> {
+  const { size } = await stat(path);
+  if (size > maxChars * 4) {
+    throw new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `${path} is ${size} bytes; the limit is ${maxChars} characters. A prompts folder holds small text files: check what this file is.`);
+  }
+  return readFile(path, 'utf8');
+}
 
 /** Reads every `.prompt` file, `promptpin.yaml` and `promptpin.lock` under `root`. */
 export async function readFolder(root: string): Promise<FolderFiles> {
@@ -24,7 +37,7 @@ export async function readFolder(root: string): Promise<FolderFiles> {
       if (entry.isDirectory()) await walk(full, depth + 1);
       else if ((entry.isFile() || entry.isSymbolicLink()) && entry.name.endsWith('.prompt')) {
         if (promptFiles.length >= MAX_FILES) throw new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Folder ${root} has more than ${MAX_FILES} .prompt files.`);
-        promptFiles.push({ path: relative(root, full).split(sep).join('/'), text: await readFile(full, 'utf8') });
+        promptFiles.push({ path: relative(root, full).split(sep).join('/'), text: await readBounded(full, LIMITS.promptFileChars) });
       }
     }
   };
@@ -37,7 +50,7 @@ export async function readFolder(root: string): Promise<FolderFiles> {
   promptFiles.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const optional = async (name: string): Promise<string | undefined> => {
     try {
-      return await readFile(join(root, name), 'utf8');
+      return await readBounded(join(root, name), LIMITS.configFileChars);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Cannot read ${join(root, name)}: ${(err as Error).message}`, { cause: err });

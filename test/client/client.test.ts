@@ -67,6 +67,20 @@ describe('PromptClient.get', () => {
     expect(candidates).toBeLessThan(260);
   });
 
+  it('should serve stable for a null unit id, and bucket a numeric id as its string', async () => {
+    const files = { ...greetFiles(), 'promptpin.yaml': GREET_ROLLOUT.replace('percent: 10', 'percent: 50') };
+    const client = await create({ source: createMemorySource({ files }) });
+    expect(client.get('greet', null as never).slice).toBe('stable');
+    let candidates = 0;
+    for (let i = 0; i < 1000; i++) {
+      const p = client.get('greet', i as never);
+      expect(p.slice).toBe(bucketOf('greet@2', String(i)) < 5000 ? 'candidate' : 'stable');
+      if (p.slice === 'candidate') candidates++;
+    }
+    expect(candidates).toBeGreaterThan(400);
+    expect(candidates).toBeLessThan(600);
+  });
+
   it('should return frozen, self-describing prompts', async () => {
     const client = await create({ source: createMemorySource({ files: greetFiles() }) });
     const p = client.get('greet', 'someone');
@@ -192,13 +206,15 @@ describe('PromptClient reload', () => {
       await rm(folderDir, { recursive: true, force: true });
     };
     await write(greetFiles());
-    const client = await create({ source: file });
+    const errors: PromptError[] = [];
+    const client = await create({ source: file, onError: (e) => errors.push(e) });
     expect(client.get('greet').version).toBe(1);
     await write({ ...greetFiles(), 'promptpin.yaml': releaseYaml('  production:\n    greet: { stable: 2 }\n') });
     await until(() => client.get('greet').version === 2);
     await writeFile(file, '{"schemaVersion": 1, "revision": "trunc');
     const r = await client.reload();
     expect(r.success).toBe(false);
+    expect(errors.at(-1)?.message).toMatch(/not a valid compiled registry/);
     expect(client.get('greet').version).toBe(2);
     await rm(dir, { recursive: true, force: true });
   });
@@ -236,6 +252,56 @@ describe('PromptClient start', () => {
     await client.reload();
     expect(client.get('greet', 'u1').slice).not.toBe('fallback');
     expect(client.status().servingFallbacks).toBe(false);
+  });
+
+  it('should not miss an edit made while the first registry loads', async () => {
+    const real = createMemorySource({ files: greetFiles() });
+    let notify: (() => void) | undefined;
+    let release: (() => void) | undefined;
+    let loads = 0;
+    const slow: Source = {
+      description: 'slow',
+      load: async () => {
+        loads++;
+        const registry = await real.load();
+        if (loads === 1) await new Promise<void>((r) => (release = r));
+        return registry;
+      },
+      watch: (onChange) => {
+        notify = onChange;
+        return () => {};
+      },
+    };
+    const pending = PromptClient.create({ source: slow });
+    await until(() => release !== undefined);
+    // The release file changes while the first load is still running.
+    real.set({ files: { ...greetFiles(), 'promptpin.yaml': releaseYaml('  production:\n    greet: { stable: 2 }\n') } });
+    notify!();
+    release!();
+    const client = await pending;
+    clients.push(client);
+    await until(() => client.get('greet', 'u').version === 2);
+    expect(loads).toBe(2);
+  });
+
+  it('should serve a first registry that arrives after initTimeoutMs, without waiting for a change', async () => {
+    let finish: (() => void) | undefined;
+    const real = createMemorySource({ files: greetFiles() });
+    const late: Source = {
+      description: 'late',
+      load: async () => {
+        await new Promise<void>((r) => (finish = r));
+        return real.load();
+      },
+    };
+    const client = await create({ source: late, initTimeoutMs: 50, onError: () => {}, fallbacks: { greet: GREET_V1 } });
+    expect(client.get('greet').slice).toBe('fallback');
+    const changes: RegistryChangeEvent[] = [];
+    client.on('change', (e) => changes.push(e));
+    finish!();
+    await until(() => client.get('greet').slice === 'stable');
+    expect(client.status().servingFallbacks).toBe(false);
+    expect(changes[0]?.previousRevision).toBeNull();
   });
 
   it('should stop waiting after initTimeoutMs', async () => {

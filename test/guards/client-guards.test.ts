@@ -107,6 +107,23 @@ describe('guards through a client', () => {
     expect(client.get('greet', 'u1').version).toBe(2);
   });
 
+  it('should follow a ramp with the same counts, and judge afresh when the guards change', async () => {
+    const source = createMemorySource({ files: files(release({ percent: 10 })) });
+    const client = await PromptClient.create({ source, onBreach: () => {}, now: () => Date.parse('2026-11-20T16:00:00Z') });
+    clients.push(client);
+    simulate(client, { stable: 0.004, candidate: 0.004 }, 20_000, 21);
+    const before = client.status().guards[0]!;
+    expect(before.samples.candidate).toBeGreaterThan(1000);
+    source.set({ files: files(release({ percent: 20 })) });
+    await client.reload();
+    const ramped = client.status().guards[0]!;
+    expect(ramped.percent).toBe(20);
+    expect(ramped.samples).toEqual(before.samples);
+    source.set({ files: files(release({ percent: 20, guards: '          - { signal: refusal, max_increase: 1pp }' })) });
+    await client.reload();
+    expect(client.status().guards[0]).toMatchObject({ guards: ['refusal:+1pp'], samples: { stable: 0, candidate: 0 } });
+  });
+
   it('should not judge outside the window after started', async () => {
     const breaches: GuardBreachEvent[] = [];
     const client = await PromptClient.create({ source: createMemorySource({ files: files(release()) }), onBreach: (e) => breaches.push(e), now: () => Date.parse('2026-11-22T16:00:00Z') });

@@ -180,6 +180,14 @@ describe('compileFolder', () => {
     expect(check.unlocked.map((u) => `${u.name}@${u.version}`)).toEqual(['greet@1', 'greet@2']);
   });
 
+  it('should refuse, when a lock exists, a release that makes an unlocked version live', () => {
+    const locked = lockFor({ 'greet/1.prompt': GREET_V1 });
+    const err = registryErrorOf(() => compileFolder(folder({ ...greetFiles(), 'promptpin.lock': locked })));
+    expect(err.message).toBe('promptpin.yaml (greet v2, field environments.production.greet): greet v2 is live in production but not recorded in promptpin.lock: lock it first (promptpin lock, or promptpin publish), so every live version is immutable');
+    const stableOnly = { ...greetFiles(), 'promptpin.yaml': releaseYaml('  production:\n    greet: { stable: 1 }\n'), 'promptpin.lock': locked };
+    expect(() => compileFolder(folder(stableOnly))).not.toThrow();
+  });
+
   it('should report every problem at once, not just the first', () => {
     const err = registryErrorOf(() => compileFolder(folder({ 'a/1.prompt': 'x', 'b/1.prompt': promptFile({ body: '{{y}}' }) })));
     expect(err.issues).toHaveLength(2);
@@ -197,19 +205,35 @@ describe('hostile input', () => {
     expect(err.message).toMatch(/not a valid prompt name/);
   });
 
-  it('should pollute nothing with __proto__ or constructor keys in YAML or JSON', () => {
-    const yaml = promptFile({ extra: 'params:\n  __proto__: { polluted: yes }\n  constructor: { prototype: { polluted: yes } }\n' });
-    expect(() => compileFolder(folder({ 'p/1.prompt': yaml }))).toThrow(/params key "(__proto__|constructor)" is not allowed/);
-    const varYaml = promptFile({ variables: '  __proto__: string', body: '{{x}}' });
-    expect(() => compileFolder(folder({ 'p/1.prompt': varYaml }))).toThrow(RegistryError);
-    const release = releaseYaml('  production:\n    __proto__: { stable: 1 }\n    greet: { stable: 1, overrides: { __proto__: 1 } }\n');
-    compileFolder(folder({ 'greet/1.prompt': GREET_V1, 'promptpin.yaml': release }));
+  it('should refuse __proto__, constructor and prototype-member keys by name, and pollute nothing', () => {
+    const params = (key: string) => promptFile({ extra: `params:\n  ${key}: { polluted: yes }\n` });
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      const err = registryErrorOf(() => compileFolder(folder({ 'p/1.prompt': params(key) })));
+      expect(err.issues).toHaveLength(1);
+      expect(err.issues[0]).toMatchObject({ field: `params.${key}`, message: `params key "${key}" is not allowed: it names a JavaScript prototype member` });
+    }
+    for (const key of ['__proto__', 'valueOf', 'toString', 'constructor']) {
+      const err = registryErrorOf(() => compileFolder(folder({ 'p/1.prompt': promptFile({ variables: `  ${key}: { type: string, optional: true }`, body: 'Hi' }) })));
+      expect(err.issues).toHaveLength(1);
+      expect(err.issues[0]!.message).toBe(`variable name "${key}" is not allowed: it names a JavaScript prototype member`);
+    }
+    const releaseErr = (yaml: string) => registryErrorOf(() => compileFolder(folder({ 'greet/1.prompt': GREET_V1, 'promptpin.yaml': releaseYaml(yaml) })));
+    expect(releaseErr('  production:\n    __proto__: { stable: 1 }\n').issues[0]!.message).toBe('"__proto__" is not a valid prompt name');
+    expect(releaseErr('  production:\n    greet: { stable: 1, overrides: { __proto__: 1 } }\n').issues[0]!.message).toBe('an override unit id may not be "__proto__"');
+    expect(releaseErr('  __proto__:\n    greet: { stable: 1 }\n').issues[0]!.message).toBe('an environment may not be named "__proto__"');
     const json = registryToJson(compileFolder(folder(greetFiles())));
     const hostile = JSON.parse(JSON.stringify(json).replace('"prompts":{', '"prompts":{"__proto__":{"versions":{}},'));
-    expect(() => parseCompiledRegistry(hostile)).toThrow();
+    expect(registryErrorOf(() => parseCompiledRegistry(hostile)).code).toBe(ErrorCode.INVALID_NAME);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect((Object.prototype as Record<string, unknown>).stable).toBeUndefined();
     expect((Object.prototype as Record<string, unknown>).versions).toBeUndefined();
+  });
+
+  it('should refuse "segment" as a guard signal (it is the segment label)', () => {
+    const err = registryErrorOf(() =>
+      compileFolder(folder({ ...greetFiles(), 'promptpin.yaml': GREET_ROLLOUT.replace('signal: refusal', 'signal: segment') })),
+    );
+    expect(err.message).toMatch(/"segment" is the outcome's segment label, not a signal/);
   });
 
   it('should bound YAML aliases, nesting and size', () => {

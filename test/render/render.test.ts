@@ -99,6 +99,19 @@ describe('render', () => {
     expect(compile('static', {}).render(undefined)).toBe('static');
   });
 
+  it('should use only own properties: inherited or polluted values are never rendered', () => {
+    const r = compile('Hi {{name}} {{opt}}', { name: spec({ type: 'string' }), opt: spec({ type: 'string', optional: true, default: 'D' }) });
+    const inherited = Object.assign(Object.create({ name: 'INHERITED' }) as object, { bogus: 1 });
+    const err = renderError(() => r.render(inherited as never));
+    expect(err.issues.map((i) => i.variable).sort()).toEqual(['bogus', 'name']);
+    (Object.prototype as Record<string, unknown>).opt = 'POLLUTED';
+    try {
+      expect(r.render({ name: 'Ann' })).toBe('Hi Ann D');
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).opt;
+    }
+  });
+
   it('should accept exactly what the zod schema accepts (fast path agrees with zod)', () => {
     const schema = variablesSchema(vars);
     const r = compile(tpl, vars);
