@@ -149,3 +149,57 @@ describe('guards through a client', () => {
     expect(client.get('greet', 'u1').slice).toBe('stable');
   });
 });
+
+describe('guards through prompt.call (outcomes read from the results)', () => {
+  /** An OpenAI Chat Completions-shaped result. */
+  const completion = (tokens: number, refusal: boolean) => ({
+    id: 'chatcmpl-x',
+    model: 'gpt-4o-mini',
+    choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: refusal ? null : 'ok', refusal: refusal ? 'no' : null } }],
+    usage: { prompt_tokens: 100, completion_tokens: tokens, total_tokens: 100 + tokens },
+  });
+
+  async function run(guards: string, candidate: { tokenFactor: number; refusal: number }, stableRefusal: number, maxRequests: number, seed: number) {
+    const breaches: GuardBreachEvent[] = [];
+    const client = await PromptClient.create({
+      source: createMemorySource({ files: files(release({ guards })) }),
+      onBreach: (e) => breaches.push(e),
+      now: () => Date.parse('2026-11-20T16:00:00Z'),
+    });
+    clients.push(client);
+    const rand = mulberry32(seed);
+    let requests = 0;
+    for (; requests < maxRequests && breaches.length === 0; requests++) {
+      const p = client.get('greet', `user-${Math.floor(rand() * 1e9)}`);
+      const isCandidate = p.slice === 'candidate';
+      // Output length: normal-ish around 300 tokens (sum of uniforms), scaled on the candidate.
+      const tokens = Math.round((isCandidate ? candidate.tokenFactor : 1) * (200 + 50 * (rand() + rand() + rand() + rand())));
+      const refused = rand() < (isCandidate ? candidate.refusal : stableRefusal);
+      await p.call(() => Promise.resolve(completion(tokens, refused)), { vars: { who: 'Ann' } });
+    }
+    return { breaches, requests, client };
+  }
+
+  it('should trip an output_tokens max_change 10% guard on an 18% drop, and not on a 5% drop', async () => {
+    const drop18 = await run('          - { signal: output_tokens, max_change: 10% }', { tokenFactor: 0.82, refusal: 0 }, 0, 60_000, 31);
+    expect(drop18.breaches).toHaveLength(1);
+    expect(drop18.breaches[0]).toMatchObject({ guardText: 'output_tokens:10%', threshold: 10 });
+    expect(drop18.breaches[0]!.observed).toBeLessThan(-10);
+    const drop5 = await run('          - { signal: output_tokens, max_change: 10% }', { tokenFactor: 0.95, refusal: 0 }, 0, 60_000, 32);
+    expect(drop5.breaches).toHaveLength(0);
+    expect(drop5.client.status().guards[0]!.samples.candidate).toBeGreaterThan(5000);
+  });
+
+  it('should not trip on a candidate exactly at the refusal threshold (0.4% → 0.9%) over 60,000 calls', async () => {
+    const boundary = await run('          - { signal: refusal, max_increase: 0.5pp }', { tokenFactor: 1, refusal: 0.009 }, 0.004, 60_000, 33);
+    expect(boundary.breaches).toHaveLength(0);
+    expect(boundary.requests).toBe(60_000);
+  });
+
+  it('should trip the refusal guard on the seed regression read from message.refusal', async () => {
+    const seed = await run('          - { signal: refusal, max_increase: 0.5pp }', { tokenFactor: 1, refusal: 0.013 }, 0.004, 300_000, 34);
+    expect(seed.breaches).toHaveLength(1);
+    expect(seed.breaches[0]!.guardText).toBe('refusal:+0.5pp');
+    expect(seed.client.get('greet', 'someone-new').slice).toBe('stable');
+  });
+});

@@ -45,6 +45,13 @@ describe.skipIf(!hasDist)('packed tarball', () => {
     expect(run('node', ['-e', `const { PromptClient, bucketOf } = require('promptpin'); (async () => {${script}})()`], dir).trim()).toBe('Hi Ann function');
   });
 
+  it('should install the promptpin command', () => {
+    const examples = join(root, 'examples/prompts');
+    expect(run(join(dir, 'node_modules/.bin/promptpin'), ['check', '--dir', examples], dir)).toMatch(/No problems/);
+    const built = JSON.parse(run(join(dir, 'node_modules/.bin/promptpin'), ['build', '--dir', examples], dir)) as { schemaVersion: number };
+    expect(built.schemaVersion).toBe(1);
+  });
+
   it('should type-check a consumer in ESM and CJS mode, and catch a wrong option type', async () => {
     const consumer = (imp: string) => `${imp}
 const client: Promise<PromptClient> = PromptClient.create({ source: './prompts', environment: 'production' });
