@@ -1,18 +1,40 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ErrorCode, PromptError } from '../errors.js';
 import { LIMITS, parseJsonSafely } from '../internal/safe-data.js';
 import { parseCompiledRegistry } from '../registry/registry.js';
 import type { Registry } from '../registry/types.js';
 
-/** Version of the on-disk cache wrapper written by {@link writeRegistryCache}. */
-export const REGISTRY_CACHE_VERSION = 1;
+/**
+ * Version of the on-disk cache wrapper written by {@link writeRegistryCache}. Version 1 stored the
+ * full URL (query string included); its files are refused and replaced after the next fetch.
+ */
+export const REGISTRY_CACHE_VERSION = 2;
 
-/** The HTTP validators and timing stored next to a cached registry. */
-export interface RegistryCacheMeta {
-  /** The URL the registry was fetched from (the full URL: the cache file is keyed by it). */
-  readonly url: string;
+/**
+ * Room for the wrapper (URL, validators, times) around a registry of `maxBytes`: a cache file
+ * larger than `maxBytes` plus this is refused before it is read.
+ */
+export const REGISTRY_CACHE_OVERHEAD_BYTES = 64 * 1024;
+
+/**
+ * The URL as shown in messages and stored on disk: scheme, host and path, with any query string
+ * replaced by `?…` (signed-URL tokens) and the fragment dropped.
+ * @internal
+ */
+export function redactUrl(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname}${url.search ? '?…' : ''}`;
+}
+
+/** Hex SHA-256 of the full URL: what a cache file records to say which URL it was written for. */
+function urlSha256(href: string): string {
+  return createHash('sha256').update(href, 'utf8').digest('hex');
+}
+
+/** What a fetch knows about the registry it is caching: validators and timing. */
+export interface RegistryCacheRecord {
   /** `ETag` of the response, or null. */
   readonly etag: string | null;
   /** `Last-Modified` of the response, or null. */
@@ -21,6 +43,17 @@ export interface RegistryCacheMeta {
   readonly fetchedAt: number;
   /** Hex SHA-256 of the response body, or null. */
   readonly bodySha256: string | null;
+}
+
+/**
+ * A {@link RegistryCacheRecord} plus the URL it belongs to, as stored in the cache file. The full
+ * URL never reaches the disk: a signed URL's query string is a credential.
+ */
+export interface RegistryCacheMeta extends RegistryCacheRecord {
+  /** The URL, with any query string replaced by `?…` (for people reading the file). */
+  readonly url: string;
+  /** Hex SHA-256 of the full URL (query string included); the cache serves only that URL. */
+  readonly urlSha256: string;
 }
 
 /** A cached registry, validated whole, with its {@link RegistryCacheMeta}. */
@@ -35,17 +68,26 @@ export interface RegistryCacheEntry {
  * URLs share one directory.
  */
 export function registryCacheFile(dir: string, url: string): string {
-  return join(dir, `promptpin-registry-${createHash('sha256').update(url, 'utf8').digest('hex').slice(0, 32)}.json`);
+  return join(dir, `promptpin-registry-${urlSha256(url).slice(0, 32)}.json`);
 }
 
 /**
- * Writes `registryText` (compiled-registry JSON, already validated) and `meta` to `file`
- * atomically: a temp file in the same directory, fsync, then rename over `file`. Readers see the
- * old file or the new one, never a partial one.
+ * Writes `registryText` (compiled-registry JSON, already validated) and `record` for `url` to
+ * `file` atomically: a temp file in the same directory, fsync, then rename over `file`. Readers see
+ * the old file or the new one, never a partial one. The file is private to its owner (mode 0600)
+ * and holds the URL redacted plus a hash of the full URL, never the query string itself.
  *
  * @throws {PromptError} SOURCE_LOAD_FAILED when the directory or file cannot be written.
  */
-export async function writeRegistryCache(file: string, meta: RegistryCacheMeta, registryText: string): Promise<void> {
+export async function writeRegistryCache(file: string, url: URL, record: RegistryCacheRecord, registryText: string): Promise<void> {
+  const meta: RegistryCacheMeta = {
+    url: redactUrl(url),
+    urlSha256: urlSha256(url.href),
+    etag: record.etag,
+    lastModified: record.lastModified,
+    fetchedAt: record.fetchedAt,
+    bodySha256: record.bodySha256,
+  };
   // The body is spliced in as is: it was parsed and validated already, so the whole is valid JSON
   // and a 10 MB registry is not serialized a second time.
   const head = JSON.stringify({ promptpinRegistryCache: REGISTRY_CACHE_VERSION, ...meta });
@@ -54,7 +96,9 @@ export async function writeRegistryCache(file: string, meta: RegistryCacheMeta, 
   const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     await mkdir(dir, { recursive: true });
-    const handle = await open(tmp, 'w', 0o644);
+    // 0600: the registry may be private, and nobody else on the machine needs to read it. 'wx'
+    // (O_EXCL) never follows a link planted at the temp name. rename() keeps the temp file's mode.
+    const handle = await open(tmp, 'wx', 0o600);
     try {
       await handle.writeFile(text, 'utf8');
       await handle.sync();
@@ -73,17 +117,41 @@ export async function writeRegistryCache(file: string, meta: RegistryCacheMeta, 
 }
 
 /**
- * Reads the cache file's text, refusing files larger than `maxBytes` plus room for the wrapper.
+ * Reads the cache file's text, refusing anything but a regular file and files larger than
+ * `maxBytes` plus {@link REGISTRY_CACHE_OVERHEAD_BYTES}. The size is checked on the open handle
+ * before reading, and the read stops at the limit even if the file grows meanwhile.
  *
- * @throws {PromptError} SOURCE_LOAD_FAILED when the file is missing, unreadable or too large.
+ * @throws {PromptError} SOURCE_LOAD_FAILED when the file is missing, unreadable, not a regular
+ * file, or too large.
  */
 export async function readRegistryCacheText(file: string, maxBytes: number): Promise<string> {
+  const limit = maxBytes + REGISTRY_CACHE_OVERHEAD_BYTES;
+  const tooLarge = (what: string): PromptError =>
+    new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Registry cache ${file} ${what}, more than maxBytes ${maxBytes} (plus ${REGISTRY_CACHE_OVERHEAD_BYTES} for the wrapper). Delete it or raise maxBytes.`);
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    const { size } = await stat(file);
-    if (size > maxBytes + 64 * 1024) {
-      throw new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Registry cache ${file} is ${size} bytes, more than maxBytes ${maxBytes}. Delete it or raise maxBytes.`);
+    // O_NONBLOCK: opening a FIFO planted at the cache path must not wait for a writer. It changes
+    // nothing for regular files.
+    handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      throw new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Registry cache ${file} is not a regular file. Remove it; the cache is rewritten after the next successful fetch.`);
     }
-    return await readFile(file, 'utf8');
+    if (info.size > limit) throw tooLarge(`is ${info.size} bytes`);
+    // Read at most limit + 1 bytes whatever the size said: the file may grow after the stat. The
+    // first read asks for the whole file (plus one byte, to see the end).
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const want = Math.min(total === 0 ? info.size + 1 : 64 * 1024, limit + 1 - total);
+      const buffer = Buffer.allocUnsafe(want);
+      const { bytesRead } = await handle.read(buffer, 0, want, null);
+      if (bytesRead === 0) break;
+      chunks.push(bytesRead === want ? buffer : buffer.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > limit) throw tooLarge(`grew past ${limit} bytes while being read`);
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
   } catch (err) {
     if (err instanceof PromptError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -94,17 +162,19 @@ export async function readRegistryCacheText(file: string, maxBytes: number): Pro
         : `Cannot read the registry cache ${file}: ${(err as Error).message}.`,
       { cause: err },
     );
+  } finally {
+    await handle?.close().catch(() => {});
   }
 }
 
 /**
  * Parses and validates a cache file's text whole (the registry exactly as a fetched one), checking
- * that it was written for `url`.
+ * that it was written for `url` (the full URL, compared by its hash).
  *
  * @throws {RegistryError} when the cached registry is invalid; {PromptError} SOURCE_LOAD_FAILED
  * when the wrapper is not a promptpin cache for `url`.
  */
-export function parseRegistryCache(text: string, file: string, url: string): RegistryCacheEntry {
+export function parseRegistryCache(text: string, file: string, url: URL): RegistryCacheEntry {
   const bad = (why: string, cause?: unknown): PromptError =>
     new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Registry cache ${file} is unusable: ${why}. Delete it; it is rewritten after the next successful fetch.`, cause === undefined ? undefined : { cause });
   let value: unknown;
@@ -116,12 +186,12 @@ export function parseRegistryCache(text: string, file: string, url: string): Reg
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('not a JSON object');
   const v = value as Record<string, unknown>;
   if (v['promptpinRegistryCache'] !== REGISTRY_CACHE_VERSION) throw bad(`cache format ${JSON.stringify(v['promptpinRegistryCache'])} is not ${REGISTRY_CACHE_VERSION}`);
-  if (v['url'] !== url) throw bad('it was written for another URL');
+  if (v['urlSha256'] !== urlSha256(url.href)) throw bad('it was written for another URL');
   if (typeof v['fetchedAt'] !== 'number' || !Number.isFinite(v['fetchedAt'])) throw bad('fetchedAt is missing');
   const str = (key: string): string | null => (typeof v[key] === 'string' ? (v[key] as string) : null);
   const registry = parseCompiledRegistry(v['registry'], file);
   return {
-    meta: Object.freeze({ url, etag: str('etag'), lastModified: str('lastModified'), fetchedAt: v['fetchedAt'] as number, bodySha256: str('bodySha256') }),
+    meta: Object.freeze({ url: redactUrl(url), urlSha256: urlSha256(url.href), etag: str('etag'), lastModified: str('lastModified'), fetchedAt: v['fetchedAt'] as number, bodySha256: str('bodySha256') }),
     registry,
   };
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { ErrorCode, isPromptError, PromptError } from '../errors.js';
 import type { Registry } from '../registry/types.js';
-import { parseRegistryCache, readRegistryCacheText, registryCacheFile, writeRegistryCache, type RegistryCacheEntry } from './disk-cache.js';
+import { parseRegistryCache, readRegistryCacheText, redactUrl as redact, registryCacheFile, writeRegistryCache, type RegistryCacheEntry } from './disk-cache.js';
 import { parseRegistryText } from './file-source.js';
 import type { Source } from './source.js';
 
@@ -166,10 +166,6 @@ export function isLoopbackHost(hostname: string): boolean {
   if (family === 4) return host.startsWith('127.');
   if (family === 6) return host === '::1' || LOOPBACK_V4_MAPPED.test(host);
   return false;
-}
-
-function redact(url: URL): string {
-  return `${url.protocol}//${url.host}${url.pathname}${url.search ? '?…' : ''}`;
 }
 
 function positive(name: string, value: number | undefined, fallback: number, allowZero = false): number {
@@ -383,7 +379,7 @@ class UrlSourceImpl implements UrlSource {
       const text = await cacheText;
       cacheBytes = Buffer.byteLength(text, 'utf8');
       this.#parses++;
-      entry = parseRegistryCache(text, cacheFile, this.#href);
+      entry = parseRegistryCache(text, cacheFile, new URL(this.#href));
     } catch (err) {
       const withNote = (error: PromptError): PromptError =>
         new PromptError(error.code, `${error.message} The disk cache could not stand in either: ${(err as Error).message}`, { cause: error });
@@ -646,9 +642,10 @@ class UrlSourceImpl implements UrlSource {
   #writeCache(text: string): void {
     const file = this.#cacheFile;
     if (file === undefined || this.#fetchedAt === null) return;
-    const meta = { url: this.#href, etag: this.#etag, lastModified: this.#lastModified, fetchedAt: this.#fetchedAt, bodySha256: this.#bodySha256 };
+    const record = { etag: this.#etag, lastModified: this.#lastModified, fetchedAt: this.#fetchedAt, bodySha256: this.#bodySha256 };
+    const url = new URL(this.#href);
     // Writes are chained so an older registry never lands after a newer one; close() awaits them.
-    this.#cacheWrite = this.#cacheWrite.then(() => writeRegistryCache(file, meta, text)).catch((err: unknown) => this.#reportError(toPromptError(err)));
+    this.#cacheWrite = this.#cacheWrite.then(() => writeRegistryCache(file, url, record, text)).catch((err: unknown) => this.#reportError(toPromptError(err)));
   }
 
   #nextDelay(): number {

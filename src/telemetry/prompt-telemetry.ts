@@ -184,7 +184,8 @@ class CallState implements StreamHooks {
   fail(err: unknown): void {
     if (this.ended) return;
     this.ended = true;
-    this.telemetry.finish(this, { error: true, latency_ms: this.telemetry.elapsed(this.startedAt) }, undefined, undefined, err);
+    // Boxed: `throw undefined` and a reason-less `Promise.reject()` are failures too.
+    this.telemetry.finish(this, { error: true, latency_ms: this.telemetry.elapsed(this.startedAt) }, undefined, undefined, { error: err });
   }
 
   abandon(): void {
@@ -333,7 +334,7 @@ export class PromptTelemetry {
       const m = this.#metrics.get();
       if (outcome.refusal === true) m.refusals.add(1, info.metricBase);
       if (outcome.tool_call === true) m.toolCalls.add(1, info.metricBase);
-      if (outcome.error === true) m.errors.add(1, info.metricBase);
+      if (outcome.error === true) m.errors.add(1, { ...info.metricBase, [ATTR_ERROR_TYPE]: ERROR_TYPE_VALUE_OTHER });
       if (typeof outcome.input_tokens === 'number') m.tokenUsage.record(outcome.input_tokens, info.metricInput);
       if (typeof outcome.output_tokens === 'number') m.tokenUsage.record(outcome.output_tokens, info.metricOutput);
       const span = trace.getActiveSpan();
@@ -374,13 +375,16 @@ export class PromptTelemetry {
   /**
    * Ends a call exactly once: applies the user's `outcome` hook, stamps the response attributes,
    * records metrics, reports the outcome (before the span ends, so guards may add events), ends.
+   * `failure` is set when the call failed, whatever it failed with (even `undefined`).
    * @internal
    */
-  finish(state: CallState, read: PromptOutcome, reading: ResultReading | undefined, result: unknown, error: unknown, abandoned = false): void {
+  finish(state: CallState, read: PromptOutcome, reading: ResultReading | undefined, result: unknown, failure: { readonly error: unknown } | undefined, abandoned = false): void {
     const { span, recording, prompt, info } = state;
+    const failed = failure !== undefined;
+    const error = failure?.error;
     let outcome = read;
     const hook = state.opts?.outcome;
-    if (hook !== undefined && error === undefined) {
+    if (hook !== undefined && !failed) {
       try {
         const extra = hook(result, read);
         if (extra) outcome = { ...read, ...extra };
@@ -388,7 +392,6 @@ export class PromptTelemetry {
         this.fault(err, prompt, 'running the outcome hook');
       }
     }
-    const failed = error !== undefined;
     const errorType = failed ? errorTypeOf(error) : undefined;
     if (recording) {
       try {
@@ -412,7 +415,8 @@ export class PromptTelemetry {
         if (typeof latency === 'number') {
           m.duration.record(latency / 1000, errorType === undefined ? info.metricBase : { ...info.metricBase, [ATTR_ERROR_TYPE]: errorType });
         }
-        if (outcome.error === true) m.errors.add(1, errorType === undefined ? info.metricBase : { ...info.metricBase, [ATTR_ERROR_TYPE]: errorType });
+        // Every errors point carries error.type: `_OTHER` when the outcome (hook) reported the error.
+        if (outcome.error === true) m.errors.add(1, { ...info.metricBase, [ATTR_ERROR_TYPE]: errorType ?? ERROR_TYPE_VALUE_OTHER });
         if (outcome.refusal === true) m.refusals.add(1, info.metricBase);
         if (outcome.tool_call === true) m.toolCalls.add(1, info.metricBase);
         if (typeof outcome.input_tokens === 'number') m.tokenUsage.record(outcome.input_tokens, info.metricInput);

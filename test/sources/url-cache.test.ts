@@ -1,10 +1,12 @@
-import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PromptClient, type PromptClientOptions } from '../../src/client.js';
 import { ErrorCode, type PromptError } from '../../src/errors.js';
-import { registryCacheFile } from '../../src/sources/disk-cache.js';
+import { readRegistryCacheText, REGISTRY_CACHE_OVERHEAD_BYTES, registryCacheFile } from '../../src/sources/disk-cache.js';
 import { createUrlSource, type UrlFetchResult, type UrlSource, type UrlSourceOptions } from '../../src/sources/url-source.js';
 import { exampleRegistries, startRegistryServer, waitFor, type RegistryServer } from './url-helpers.js';
 
@@ -27,8 +29,8 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-async function server(body: string): Promise<RegistryServer> {
-  const s = await startRegistryServer(body);
+async function server(body: string, path?: string): Promise<RegistryServer> {
+  const s = await startRegistryServer(body, path);
   cleanups.push(() => s.close());
   return s;
 }
@@ -64,7 +66,8 @@ describe('createUrlSource: disk cache', () => {
     expect(file).toMatch(/promptpin-registry-[0-9a-f]{32}\.json$/);
     expect(await readdir(dir)).toEqual([file.slice(dir.length + 1)]);
     const cached = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-    expect(cached).toMatchObject({ promptpinRegistryCache: 1, url: srv.url, etag, fetchedAt, registry: { revision: revisionA } });
+    expect(cached).toMatchObject({ promptpinRegistryCache: 2, url: srv.url, etag, fetchedAt, registry: { revision: revisionA } });
+    expect(cached['urlSha256']).toBe(createHash('sha256').update(srv.url).digest('hex'));
     expect(JSON.stringify(cached['registry'])).toBe(A);
   });
 
@@ -186,6 +189,48 @@ describe('createUrlSource: disk cache', () => {
     expect(client.get('support-agent').slice).toBe('fallback');
   });
 
+  it("should keep a signed URL's query string out of the cache file and make the file private (0600)", async () => {
+    const dir = await tempDir();
+    const secret = 'X-Amz-Signature=5ec2e7deadbeef';
+    const srv = await server(A, `/registry.json?${secret}`);
+    expect(srv.url).toContain(secret);
+    await warm(srv.url, dir);
+    const file = registryCacheFile(dir, srv.url);
+    const text = await readFile(file, 'utf8');
+    expect(text).not.toContain('5ec2e7deadbeef');
+    expect(text).not.toContain('X-Amz-Signature');
+    const cached = JSON.parse(text) as Record<string, unknown>;
+    expect(cached['url']).toBe(srv.url.replace(`?${secret}`, '?…'));
+    expect(cached['urlSha256']).toBe(createHash('sha256').update(srv.url).digest('hex'));
+    if (process.platform !== 'win32') expect((await stat(file)).mode & 0o777).toBe(0o600);
+    // It still serves that very URL when the host is down.
+    await srv.close();
+    const { client } = await open(srv.url, { cacheDir: dir, onError: () => {} });
+    expect(client.status().revision).toBe(revisionA);
+  });
+
+  it('should refuse a cache written for the same path with another query string (the redacted URLs are equal)', async () => {
+    const dir = await tempDir();
+    const srv = await startRegistryServer(A, '/registry.json?sig=one');
+    await warm(srv.url, dir);
+    await srv.close();
+    const other = srv.url.replace('sig=one', 'sig=two');
+    await copyFile(registryCacheFile(dir, srv.url), registryCacheFile(dir, other));
+    const err = await errorOf(createUrlSource(other, { cacheDir: dir }).load());
+    expect(err?.message).toMatch(/Registry cache .* is unusable: it was written for another URL\. Delete it/);
+  });
+
+  it('should refuse a cache file of format 1 (it stored the full URL)', async () => {
+    const dir = await tempDir();
+    const srv = await startRegistryServer(A);
+    await warm(srv.url, dir);
+    await srv.close();
+    const file = registryCacheFile(dir, srv.url);
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"promptpinRegistryCache":2', '"promptpinRegistryCache":1'));
+    const err = await errorOf(createUrlSource(srv.url, { cacheDir: dir }).load());
+    expect(err?.message).toMatch(/Registry cache .* is unusable: cache format 1 is not 2\. Delete it/);
+  });
+
   it('should refuse a cache file written for another URL', async () => {
     const dir = await tempDir();
     const srv = await startRegistryServer(A);
@@ -195,6 +240,39 @@ describe('createUrlSource: disk cache', () => {
     await copyFile(registryCacheFile(dir, srv.url), registryCacheFile(dir, other));
     const err = await errorOf(createUrlSource(other, { cacheDir: dir }).load());
     expect(err?.message).toMatch(/Registry cache .* is unusable: it was written for another URL\. Delete it/);
+  });
+});
+
+describe('readRegistryCacheText: bounded reads', () => {
+  it('should refuse a cache file larger than maxBytes plus the wrapper overhead without returning it', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'big.json');
+    await writeFile(file, Buffer.alloc(1000 + REGISTRY_CACHE_OVERHEAD_BYTES + 1, 0x20));
+    const err = await errorOf(readRegistryCacheText(file, 1000));
+    expect(err?.code).toBe(ErrorCode.SOURCE_LOAD_FAILED);
+    expect(err?.message.replace(dir, '<dir>')).toMatchInlineSnapshot(
+      `"Registry cache <dir>/big.json is 66537 bytes, more than maxBytes 1000 (plus 65536 for the wrapper). Delete it or raise maxBytes."`,
+    );
+    await writeFile(file, Buffer.alloc(1000 + REGISTRY_CACHE_OVERHEAD_BYTES, 0x20));
+    expect(await readRegistryCacheText(file, 1000)).toHaveLength(1000 + REGISTRY_CACHE_OVERHEAD_BYTES);
+  });
+
+  it.skipIf(process.platform === 'win32')('should refuse a FIFO at the cache path (stat reports size 0) instead of reading it to its end', async () => {
+    const dir = await tempDir();
+    const fifo = join(dir, 'promptpin-registry-fifo.json');
+    execFileSync('mkfifo', [fifo]);
+    // A writer pushing far more than the limit: an unbounded read would return all of it.
+    const writer: ChildProcess = spawn('sh', ['-c', 'head -c 300000 /dev/zero > "$1"', 'sh', fifo], { stdio: 'ignore' });
+    cleanups.push(async () => {
+      if (writer.exitCode === null && writer.signalCode === null) {
+        const exited = new Promise((resolve) => writer.once('exit', resolve));
+        writer.kill('SIGKILL');
+        await exited;
+      }
+    });
+    const err = await errorOf(readRegistryCacheText(fifo, 1000));
+    expect(err?.code).toBe(ErrorCode.SOURCE_LOAD_FAILED);
+    expect(err?.message).toMatch(/is not a regular file\. Remove it/);
   });
 });
 

@@ -191,9 +191,9 @@ function tampered(body: string, edit: (doc: Record<string, any>) => void): strin
   return JSON.stringify(doc);
 }
 
-/** Streams spaces forever (chunked, no Content-Length) until the client goes away. */
-const endless: Responder = (_req, res) => {
-  res.writeHead(200, { 'content-type': 'application/json' });
+/** Answers `status` and streams spaces forever (chunked, no Content-Length) until the client goes away. */
+const endlessWith = (status: number): Responder => (_req, res) => {
+  res.writeHead(status, { 'content-type': 'application/json' });
   const chunk = Buffer.alloc(16 * 1024, 0x20);
   const pump = (): void => {
     while (!res.destroyed && res.write(chunk)) {
@@ -203,6 +203,7 @@ const endless: Responder = (_req, res) => {
   };
   pump();
 };
+const endless = endlessWith(200);
 
 const lengthOf = (body: string): string => String(Buffer.byteLength(body));
 
@@ -269,6 +270,13 @@ const failures: FailureCase[] = [
     code: ErrorCode.SOURCE_LOAD_FAILED,
     errorName: 'PromptError',
     message: /the body passed maxBytes 65536 while streaming/,
+  },
+  {
+    name: 'HTTP 503 with an endless error body (never read)',
+    respond: () => endlessWith(503),
+    code: ErrorCode.SOURCE_LOAD_FAILED,
+    errorName: 'PromptError',
+    message: /failed: HTTP 503 Service Unavailable: the host failed\./,
   },
   {
     name: 'a lying Content-Length larger than maxBytes',

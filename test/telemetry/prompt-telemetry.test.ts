@@ -293,6 +293,36 @@ describe('PromptTelemetry.call through prompt.call', () => {
     expect(outcomes).toEqual([{ error: true, latency_ms: 0 }]);
   });
 
+  it.each([
+    ['a sync fn that throws undefined', (): unknown => {
+      throw undefined;
+    }],
+    ['an async fn that rejects with no reason', (): Promise<unknown> => Promise.reject()],
+  ])('should count %s as a failure: ERROR status, error.type _OTHER, no outcome hook, rethrown as is', async (_what, fn) => {
+    const reader = new TestReader();
+    const { provider, spans } = memoryProvider();
+    const client = await createClient({ tracerProvider: provider });
+    const prompt = client.get('support-agent', 'qa-v1');
+    const outcomes: PromptOutcome[] = [];
+    let hooked = 0;
+    const telemetry = new PromptTelemetry({ tracerProvider: provider, meterProvider: new MeterProvider({ readers: [reader] }), onError: () => {}, clock: () => 5 });
+    let thrown: { value: unknown } | undefined;
+    try {
+      await telemetry.call(prompt, prompt.render(VARS), fn, { outcome: () => (hooked++, { refusal: true }) }, (o) => outcomes.push(o));
+    } catch (err) {
+      thrown = { value: err };
+    }
+    expect(thrown).toEqual({ value: undefined });
+    const span = spans()[0]!;
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR });
+    expect(span.attributes['error.type']).toBe('_OTHER');
+    expect(span.events.map((e) => e.name)).toEqual(['exception']);
+    expect(hooked).toBe(0);
+    expect(outcomes).toEqual([{ error: true, latency_ms: 0 }]);
+    const errors = (await collect(reader)).get('promptpin.errors');
+    expect(errors).toEqual([expect.objectContaining({ attributes: expect.objectContaining({ 'error.type': '_OTHER' }), value: 1 })]);
+  });
+
   it('should parent spans started inside fn under the call span (with a context manager)', async () => {
     cleanup = useAsyncContext();
     const { provider, spans } = memoryProvider();
@@ -396,12 +426,27 @@ describe('PromptTelemetry metrics', () => {
     expect(durations.map((p) => (p.value as Histogram).count).sort()).toEqual([1, 3]);
   });
 
+  it('should stamp error.type _OTHER on an error the outcome hook reports for a call that returned', async () => {
+    const reader = new TestReader();
+    const client = await createClient({ meterProvider: new MeterProvider({ readers: [reader] }) });
+    await client.get('support-agent', 'qa-v2').call(async () => chatCompletion(), { vars: VARS, outcome: (_r, read) => ({ ...read, error: true }) });
+    const data = await collect(reader);
+    expect(data.get('promptpin.errors')).toEqual([expect.objectContaining({ attributes: expect.objectContaining({ 'prompt.version': 2, 'error.type': '_OTHER' }), value: 1 })]);
+    // The call did not throw: its duration carries no error.type.
+    expect(data.get('gen_ai.client.operation.duration')?.map((p) => p.attributes['error.type'])).toEqual([undefined]);
+  });
+
   it('should record outcomes reported later through prompt.record', async () => {
     const reader = new TestReader();
     const client = await createClient({ meterProvider: new MeterProvider({ readers: [reader] }) });
     client.get('support-agent', 'qa-v1').record({ refusal: true, output_tokens: 12 });
+    client.get('support-agent', 'qa-v1').record({ error: true });
     const data = await collect(reader);
     expect(data.get('promptpin.refusals')?.[0]?.value).toBe(1);
+    // Every promptpin.errors point carries error.type, as docs/telemetry.md says: _OTHER when no error object is known.
+    expect(data.get('promptpin.errors')).toEqual([
+      expect.objectContaining({ attributes: { 'prompt.name': 'support-agent', 'prompt.version': 1, 'prompt.slice': 'override', 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'error.type': '_OTHER' }, value: 1 }),
+    ]);
     expect(data.get('promptpin.calls')).toBeUndefined();
     expect((data.get('gen_ai.client.token.usage')?.[0]?.value as Histogram).sum).toBe(12);
   });
