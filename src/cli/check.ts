@@ -1,6 +1,7 @@
 /** `promptpin check`: validates the folder for CI, listing every problem with file and line. */
 import { LineCounter, parseDocument } from 'yaml';
 import { ErrorCode, formatIssue, isPromptError, type RegistryIssue } from '../errors.js';
+import { splitFrontMatter } from '../registry/prompt-file.js';
 import { checkFolder, type FolderFiles } from '../registry/registry.js';
 import type { PromptVersion } from '../registry/types.js';
 import { compileTemplate } from '../render/compile.js';
@@ -16,10 +17,10 @@ Exits 1 listing every problem with file:line, 0 when all is well.`;
 
 /** 1-based file line of `examples[index]` in a .prompt file (front matter starts on line 2). */
 function exampleLine(text: string, index: number): number | undefined {
-  const fm = /^---\r?\n([\s\S]*?)\r?\n?---/.exec(text.replace(/^\uFEFF/, ''));
-  if (!fm) return undefined;
+  const parts = splitFrontMatter(text);
+  if (!parts) return undefined;
   const lineCounter = new LineCounter();
-  const doc = parseDocument(fm[1] ?? '', { lineCounter });
+  const doc = parseDocument(parts.yaml, { lineCounter });
   const node = (doc.getIn(['examples', index], true) ?? doc.get('examples', true)) as { range?: [number, number, number] } | undefined;
   return node?.range ? lineCounter.linePos(node.range[0]).line + 1 : undefined;
 }

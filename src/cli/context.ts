@@ -38,8 +38,9 @@ export class ChangeRefused extends PromptError {
   constructor(
     message: string,
     readonly issues: readonly RegistryIssue[] = [],
+    options?: { cause?: unknown },
   ) {
-    super(ErrorCode.CHANGE_REFUSED, message);
+    super(ErrorCode.CHANGE_REFUSED, message, options);
   }
 }
 
@@ -204,6 +205,79 @@ export async function writeAtomic(path: string, text: string, opts: { exclusive?
     }
     throw err;
   }
+}
+
+/** One file a change writes (see {@link writeChange}). */
+export interface PlannedWrite {
+  readonly path: string;
+  readonly text: string;
+  /** The file's text when the change was planned (read); undefined when it did not exist. */
+  readonly expected: string | undefined;
+  /** The file must not exist and is never overwritten (a new version). */
+  readonly create?: boolean;
+}
+
+/** Test seams of {@link writeChange}. */
+export interface WriteChangeHooks {
+  /** Called right before each file is written (tests simulate a concurrent edit here). */
+  readonly beforeWrite?: (path: string) => void | Promise<void>;
+}
+
+/**
+ * Writes the files of one change, in the order given, as close to all-or-nothing as a file system
+ * allows: every file is first checked to be unchanged since it was read (or, with `create`, still
+ * absent), so a concurrent edit refuses the change before anything is written; each write is
+ * atomic and re-checks its own file; and when a later write fails, the files already written are
+ * put back (only if they still hold what this change wrote, so a concurrent edit is never undone).
+ * Callers order the writes so that, should a restore itself fail, the state left is the least
+ * harmful one (each caller says why its order is what it is).
+ *
+ * @throws {ChangeRefused} when a file changed since it was read (nothing written), or when a write
+ * failed and an earlier one could not be put back (the message names the files to check).
+ */
+export async function writeChange(writes: readonly PlannedWrite[], hooks: WriteChangeHooks = {}): Promise<void> {
+  for (const w of writes) {
+    const now = await readOptional(w.path);
+    if (now === w.expected) continue;
+    throw new ChangeRefused(
+      w.create
+        ? `${w.path} already exists (a concurrent publish?). A version file is never overwritten; nothing was written. Re-run the command.`
+        : `${basename(w.path)} changed since promptpin read it (another edit ran at the same time); nothing was written. Re-run the command.`,
+    );
+  }
+  const done: PlannedWrite[] = [];
+  for (const w of writes) {
+    try {
+      await hooks.beforeWrite?.(w.path);
+      await writeAtomic(w.path, w.text, w.create ? { exclusive: true } : { checkExpected: true, expected: w.expected });
+    } catch (err) {
+      const stuck = await restore(done);
+      if (stuck.length === 0) throw err;
+      const why = (err instanceof Error ? err.message : String(err)).replace(/\s*Re-run the command\.$/, '');
+      throw new ChangeRefused(
+        `the change was only partly written: ${why} ${stuck.map((f) => basename(f)).join(', ')} ${stuck.length === 1 ? 'was' : 'were'} already written and could not be put back. Compare the folder with git (git status, git diff) and finish or undo the change by hand.`,
+        err instanceof ChangeRefused ? err.issues : [],
+        { cause: err },
+      );
+    }
+    done.push(w);
+  }
+}
+
+/** Puts back files a failed change wrote, newest first; returns the paths it could not put back. */
+async function restore(done: readonly PlannedWrite[]): Promise<string[]> {
+  const stuck: string[] = [];
+  for (const w of [...done].reverse()) {
+    try {
+      // Someone edited the file after this change wrote it: theirs wins, and it is reported.
+      if ((await readOptional(w.path)) !== w.text) throw new Error('changed since written');
+      if (w.expected === undefined) await unlink(w.path);
+      else await writeAtomic(w.path, w.expected, { checkExpected: true, expected: w.text });
+    } catch {
+      stuck.push(w.path);
+    }
+  }
+  return stuck;
 }
 
 /** Paths of the folder's own files. */

@@ -23,8 +23,9 @@ import {
   show,
   validateAfter,
   versionNumbersOf,
-  writeAtomic,
+  writeChange,
   type Io,
+  type WriteChangeHooks,
 } from './context.js';
 import { compareVersions, summarizeDiff } from './version-diff.js';
 
@@ -39,8 +40,8 @@ Publishing never makes a version live: a rollout or promote does.`;
 
 const OPTIONS = { ...CHANGE_OPTIONS, from: { type: 'string' }, message: { type: 'string', short: 'm' } } as const;
 
-/** Runs `publish`. */
-export async function runPublish(io: Io, args: readonly string[]): Promise<number> {
+/** Runs `publish`. `hooks` are test seams (see {@link writeChange}). */
+export async function runPublish(io: Io, args: readonly string[], hooks: WriteChangeHooks = {}): Promise<number> {
   const { values, positionals: pos } = parseVerbArgs(args, OPTIONS, PUBLISH_USAGE);
   if (values.help) {
     io.out(`${PUBLISH_USAGE}\n`);
@@ -98,14 +99,20 @@ export async function runPublish(io: Io, args: readonly string[]): Promise<numbe
 
   const p = paths(ctx);
   const file = join(ctx.dir, ...relPath.split('/'));
-  if (draft) await writeAtomic(file, text, { checkExpected: true, expected: promptText(files, name, version) });
-  else await writeAtomic(file, text, { exclusive: true });
-  await writeAtomic(p.lock, lockText, { checkExpected: true, expected: files.lockText });
   const date = changelogDate(io.now());
-  await writeAtomic(
-    p.changelog,
-    addChangelogEntry(state.changelogText, { date, author, prompt: name, environment: '', change: `publish v${version}`, why: v.message ?? '', expected: '', observed: '' }),
-    { checkExpected: true, expected: state.changelogText },
+  const changelogText = addChangelogEntry(state.changelogText, { date, author, prompt: name, environment: '', change: `publish v${version}`, why: v.message ?? '', expected: '', observed: '' });
+  // Order: the .prompt file first (its exclusive create is what claims v<N> against a racing
+  // publish), then CHANGELOG.md, then promptpin.lock last (the lock is what releases the version).
+  // Every file is checked unchanged before the first write, and a failed write puts the earlier
+  // ones back; should that fail too, what is left is an unlocked draft (which `check` flags and
+  // `publish <name>` completes), never a locked version without its file or an unlogged release.
+  await writeChange(
+    [
+      draft ? { path: file, text, expected: promptText(files, name, version) } : { path: file, text, expected: undefined, create: true },
+      { path: p.changelog, text: changelogText, expected: state.changelogText },
+      { path: p.lock, text: lockText, expected: files.lockText },
+    ],
+    hooks,
   );
 
   const diff = prev?.ok ? compareVersions(prev.version, v) : undefined;

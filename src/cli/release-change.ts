@@ -3,7 +3,7 @@ import { addChangelogEntry, changelogDate, type ChangelogEntry } from '../regist
 import { parseLock } from '../registry/lock.js';
 import type { PromptVersion } from '../registry/types.js';
 import { checkFolder } from '../registry/registry.js';
-import { ChangeRefused, command, knownList, paths, show, validateAfter, versionNumbersOf, writeAtomic, type Ctx, type FolderState } from './context.js';
+import { ChangeRefused, command, knownList, paths, show, validateAfter, versionNumbersOf, writeChange, type Ctx, type FolderState, type WriteChangeHooks } from './context.js';
 
 /**
  * Refuses a version that is missing from the folder or not released (not in the lock): only a
@@ -29,21 +29,32 @@ export function requireReleased(ctx: Ctx, state: FolderState, name: string, vers
   return v;
 }
 
-/** Validates the folder with the new release text, writes it atomically, then the changelog line. */
+/**
+ * Validates the folder with the new release text, then writes the changelog line and the release
+ * file (both checked unchanged since they were read before either is written; see
+ * {@link writeChange}).
+ */
 export async function writeReleaseChange(
   ctx: Ctx,
   state: FolderState,
   releaseText: string,
   entry: Omit<ChangelogEntry, 'date' | 'environment' | 'observed'>,
   what: string,
+  hooks: WriteChangeHooks = {},
 ): Promise<{ files: string[]; date: string }> {
   validateAfter(state.files, { ...state.files, releaseText }, what);
   const p = paths(ctx);
-  await writeAtomic(p.release, releaseText, { checkExpected: true, expected: state.files.releaseText });
   const date = changelogDate(ctx.io.now());
-  await writeAtomic(p.changelog, addChangelogEntry(state.changelogText, { ...entry, date, environment: ctx.env, observed: '' }), {
-    checkExpected: true,
-    expected: state.changelogText,
-  });
+  // Order: CHANGELOG.md first, promptpin.yaml (the write that makes the change live) last. Should
+  // promptpin.yaml then fail and the changelog not be put back, the log over-reports a change that
+  // did not happen (visible, and re-running the command applies it) instead of a live change that
+  // nobody logged and that a re-run refuses ("already has a rollout").
+  await writeChange(
+    [
+      { path: p.changelog, text: addChangelogEntry(state.changelogText, { ...entry, date, environment: ctx.env, observed: '' }), expected: state.changelogText },
+      { path: p.release, text: releaseText, expected: state.files.releaseText },
+    ],
+    hooks,
+  );
   return { files: [show(ctx, p.release), show(ctx, p.changelog)], date };
 }

@@ -1,15 +1,19 @@
 /** `promptpin status [name]`: per prompt and environment, what is live and since when. */
+import { join } from 'node:path';
+import { ErrorCode, formatIssue, isPromptError } from '../errors.js';
 import { latestChangelogEntry, parseChangelog } from '../registry/changelog.js';
-import { listReleases, type RolloutSnapshot } from '../registry/edit.js';
+import { listReleases, type ReleaseListing, type RolloutSnapshot } from '../registry/edit.js';
 import { checkFolder } from '../registry/registry.js';
-import { DEFAULT_MIN_SAMPLES } from '../registry/release.js';
-import { COMMON_OPTIONS, command, emit, loadFolder, makeCtx, parseVerbArgs, positionals, versionNumbersOf, type Io } from './context.js';
+import { DEFAULT_MIN_SAMPLES, RELEASE_FILE } from '../registry/release.js';
+import { COMMON_OPTIONS, command, emit, loadFolder, makeCtx, parseVerbArgs, positionals, show, versionNumbersOf, type Io } from './context.js';
 
 /** Usage of `status`. */
 export const STATUS_USAGE = `promptpin status [name] [--env ENV] [--dir DIR] [--json]
 
 Per prompt and environment: the stable version, the rollout (candidate, percent, guards, since when,
-by whom), overrides, and the last change. All environments unless --env is given.`;
+by whom), overrides, and the last change. All environments unless --env is given.
+When promptpin.yaml cannot be read, still lists each prompt's latest version and last logged change,
+says why the releases cannot be shown, and exits 1.`;
 
 /** One row of `status`. */
 export interface StatusRow {
@@ -35,12 +39,32 @@ export async function runStatus(io: Io, args: readonly string[]): Promise<number
   const check = checkFolder(state.files);
   const changelog = parseChangelog(state.changelogText);
   const names = [...new Set(state.files.promptFiles.map((f) => /^(.+)\/[1-9]\d*\.prompt$/.exec(f.path)?.[1]).filter((n): n is string => n !== undefined))].sort();
-  const releases = listReleases(state.files.releaseText);
+  // During an incident the release file may be the broken thing: show what the other files can
+  // (versions, the last logged change), say why releases cannot be shown, and exit 1.
+  let releases: ReleaseListing[] = [];
+  let releaseError: string | undefined;
+  try {
+    releases = listReleases(state.files.releaseText);
+  } catch (err) {
+    if (!isPromptError(err)) throw err;
+    const where = check.issues.filter((i) => i.file === RELEASE_FILE).map((i) => formatIssue({ ...i, file: show(ctx, join(ctx.dir, RELEASE_FILE)) }));
+    releaseError = `${where.length ? where.join('; ') : err.message.replace(/\s*Fix it.*$/s, '')}: stable versions and rollouts cannot be shown. Clients keep serving their last valid registry. Fix ${show(ctx, join(ctx.dir, RELEASE_FILE))} (git diff shows what changed), then run \`${command(ctx, 'check')}\`.`;
+  }
   const rows: StatusRow[] = [];
   for (const prompt of names) {
     if (name !== undefined && prompt !== name) continue;
     const nums = versionNumbersOf(state.files, prompt);
     const latestVersion = nums[nums.length - 1] ?? 0;
+    if (releaseError !== undefined) {
+      // The changelog names the environments and what was last done in each.
+      const logged = [...new Set(changelog.filter((e) => e.prompt === prompt && e.environment !== '' && (!ctx.envGiven || e.environment === ctx.env)).map((e) => e.environment))].sort();
+      const envs: (string | null)[] = logged.length ? logged : [ctx.envGiven ? ctx.env : null];
+      for (const environment of envs) {
+        const e = latestChangelogEntry(environment === null ? changelog : changelog.filter((x) => x.environment === environment), prompt, environment ?? undefined);
+        rows.push({ prompt, environment, latestVersion, stable: null, rollout: null, overrides: {}, lastChange: e ? { date: e.date, author: e.author, change: e.change } : null });
+      }
+      continue;
+    }
     const mine = releases.filter((r) => r.prompt === prompt && (!ctx.envGiven || r.environment === ctx.env));
     if (mine.length === 0) {
       rows.push({ prompt, environment: ctx.envGiven ? ctx.env : null, latestVersion, stable: null, rollout: null, overrides: {}, lastChange: null });
@@ -62,6 +86,17 @@ export async function runStatus(io: Io, args: readonly string[]): Promise<number
   }
   if (name !== undefined && !names.includes(name)) {
     emit(ctx, `No prompt "${name}" in the folder (prompts: ${names.join(', ') || 'none'}).`, { ok: false, rows: [] });
+    return 1;
+  }
+  if (releaseError !== undefined) {
+    io.err(`promptpin status: ${releaseError}\n`);
+    const human: string[] = [];
+    for (const [i, r] of rows.entries()) {
+      if (rows[i - 1]?.prompt !== r.prompt) human.push(`${r.prompt} (latest v${r.latestVersion})`);
+      const last = r.lastChange ? `; last change ${r.lastChange.date} by ${r.lastChange.author}: ${r.lastChange.change}` : '';
+      human.push(`  ${(r.environment ?? '').padEnd(12)} release unknown (${RELEASE_FILE} unreadable)${last}`);
+    }
+    emit(ctx, human.length ? human.join('\n') : 'No prompts in the folder.', { ok: false, error: { code: ErrorCode.INVALID_CONFIG, message: releaseError }, rows });
     return 1;
   }
   if (check.issues.length) io.err(`warning: the folder has ${check.issues.length} problem${check.issues.length === 1 ? '' : 's'}; clients keep serving their last valid registry. Run \`${command(ctx, 'check')}\`.\n`);

@@ -13,6 +13,7 @@ import { isMap, isScalar, isSeq, parseDocument, stringify as yamlStringify, type
 import { ErrorCode, PromptError } from '../errors.js';
 import { LIMITS, parseYamlSafely } from '../internal/safe-data.js';
 import { formatLock, parseLock, type Lock } from './lock.js';
+import { splitFrontMatter } from './prompt-file.js';
 import { DEFAULT_MIN_SAMPLES, expectedNoteProblem, parseDuration } from './release.js';
 import type { BreachAction, GuardSpec } from './types.js';
 
@@ -434,8 +435,6 @@ export interface PreparePublishInput {
   readonly message?: string;
 }
 
-const FRONT_MATTER = /^---\n([\s\S]*?)\n?---[ \t]*(?:\n|$)/;
-
 /**
  * Builds the text of a version to publish: the front matter gets `author` and `message` (edited
  * with the Document API, so the rest of it stays as written). Line endings become `\n`.
@@ -447,17 +446,19 @@ export function preparePublishText(input: PreparePublishInput): string {
   const src = input.sourceText.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
   let front: string;
   let body: string;
-  const m = FRONT_MATTER.exec(src);
-  if (m) {
-    front = m[1] ?? '';
-    body = src.slice(m[0].length);
+  // NB: the runtime parser's own split, so fences are whole `---` lines: a message ending in
+  // "---" must not close the front matter here while the registry reads the file differently.
+  const parts = splitFrontMatter(src);
+  if (parts) {
+    front = parts.yaml;
+    body = parts.template;
   } else {
     if (input.baseText === undefined) {
       refuse('The new version has no front matter and there is no earlier version to take it from: write a full .prompt file (---, model:, variables:, ---, then the template).');
     }
-    const base = FRONT_MATTER.exec(input.baseText.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n'));
+    const base = splitFrontMatter(input.baseText);
     if (!base) refuse('The latest version has no front matter to reuse: write a full .prompt file.');
-    front = base[1] ?? '';
+    front = base.yaml;
     body = src;
     if (input.message === undefined) refuse('A bare template reuses the previous front matter, whose message explains the previous version: pass --message "why this version exists".');
   }
@@ -467,7 +468,11 @@ export function preparePublishText(input: PreparePublishInput): string {
   if (input.message !== undefined) edited = setTopLevelScalar(edited, 'message', input.message.trim());
   const message = parseDocument(edited, { schema: 'core' }).get('message');
   if (typeof message !== 'string' || message.trim() === '') refuse('A version needs a message saying why it exists: pass --message "…".');
-  return `---\n${edited}${edited === '' || edited.endsWith('\n') ? '' : '\n'}---\n${body}`;
+  const out = `---\n${edited}${edited === '' || edited.endsWith('\n') ? '' : '\n'}---\n${body}`;
+  // Defensive (no known input reaches it): the file must read back as written, so no front-matter
+  // line may be exactly `---`.
+  if (splitFrontMatter(out)?.template !== body) refuse('The front matter has a line that is exactly "---", which would end it early: indent or quote that value.');
+  return out;
 }
 
 /**

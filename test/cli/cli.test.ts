@@ -128,6 +128,24 @@ Refund order {{order_id}} of {{amount}}?
     expect(r.stdout).toContain('✖ prompts/billing/refund-agent/2.prompt:9 (billing/refund-agent v2, field examples.1): example 2 does not render');
     expect(r.stdout).toContain('amount: expected a number, got string');
   });
+
+  it('should find the line of a failing example after a message ending in "---"', async () => {
+    await p.write('billing/refund-agent/2.prompt', `---
+model: claude-sonnet-4-5
+variables:
+  order_id: string
+  amount: number
+message: Amounts as numbers ---
+examples:
+  - { order_id: A-1, amount: 3 }
+  - { order_id: A-2, amount: "12 EUR" }
+---
+Refund order {{order_id}} of {{amount}}?
+`);
+    const r = await run(p.cwd, ['check']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('✖ prompts/billing/refund-agent/2.prompt:9 (billing/refund-agent v2, field examples.1): example 2 does not render');
+  });
 });
 
 describe('promptpin publish', () => {
@@ -187,6 +205,25 @@ describe('promptpin publish', () => {
     const r = await run(p.cwd, ['publish', 'support-agent', '--from', 'bad.txt', '--message', 'use nickname']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/ prompts\/support-agent\/3\.prompt:\d+ \(support-agent v3, field template\): placeholder \{\{nickname\}\} is not declared/);
+  });
+
+  it('should keep a message ending in "---" inside the front matter (fences are whole lines)', async () => {
+    expect((await run(p.cwd, ['lock'])).code).toBe(0);
+    await p.write('../v3.txt', V3_TEMPLATE);
+    const r = await run(p.cwd, ['publish', 'support-agent', '--from', 'v3.txt', '--message', 'Warmer greeting ---']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const v3 = await p.read('support-agent/3.prompt');
+    expect(v3).toContain('\nmessage: Warmer greeting ---\n');
+    expect(v3.endsWith(`\n---\n${V3_TEMPLATE}`)).toBe(true);
+    // The next bare template reuses v3's front matter: all of it, examples included.
+    await p.write('../v4.txt', V3_TEMPLATE.replace('three', 'two'));
+    expect((await run(p.cwd, ['publish', 'support-agent', '--from', 'v4.txt', '--message', 'Two sentences ---'])).code).toBe(0);
+    const v4 = await p.read('support-agent/4.prompt');
+    expect(v4).toBe(v3.replace('Warmer greeting ---', 'Two sentences ---').replace('three', 'two'));
+    const check = await run(p.cwd, ['check']);
+    expect(check.stdout).toContain('5 versions (all locked), 2 environments, 5 examples rendered. No problems.');
+    expect(check.code).toBe(0);
   });
 
   it('should publish a hand-written draft (the latest, unlocked file) when --from is omitted', async () => {
@@ -267,6 +304,14 @@ describe('promptpin rollout', () => {
     });
     it('should refuse a candidate that does not exist', async () => {
       await refused(ROLLOUT.map((a, i) => (i === 3 ? '9' : a)), '"support-agent" has no v9 (versions: 1, 2, 3)');
+    });
+    it('should refuse "segment" as a guard signal (it is the outcome\'s segment label)', async () => {
+      const rowsBefore = changelogRows(await p.read('CHANGELOG.md')).length;
+      const r = await run(p.cwd, [...ROLLOUT.slice(0, 8), '--guard', 'segment:+1pp']);
+      expect([1, 2]).toContain(r.code);
+      expect(r.stderr).toMatch(/"segment" is the outcome's segment label/);
+      expect(await p.read('promptpin.yaml')).toBe(yamlBefore);
+      expect(changelogRows(await p.read('CHANGELOG.md'))).toHaveLength(rowsBefore);
     });
     it('should answer a refusal as JSON with --json', async () => {
       const r = await run(p.cwd, [...ROLLOUT.slice(0, 8), '--json']);
@@ -451,6 +496,22 @@ describe('promptpin explain and status', () => {
     const human = await run(p.cwd, ['status', 'support-agent', '--env', 'production']);
     expect(human.stdout).toContain('rollout v2 at 10% since 2026-11-20T15:00:00Z by ana');
     expect(human.stdout).not.toContain('staging');
+  });
+
+  it('should still show versions and the last logged change when promptpin.yaml is not valid YAML (exit 1)', async () => {
+    expect((await run(p.cwd, ['rollback', 'support-agent', '--reason', 'refusals up 2pp'])).code).toBe(0);
+    await p.write('promptpin.yaml', `${await p.read('promptpin.yaml')}  staging: [\n`);
+    const r = await run(p.cwd, ['status']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^promptpin status: prompts\/promptpin\.yaml:\d+: invalid YAML: .*: stable versions and rollouts cannot be shown\. Clients keep serving their last valid registry\./);
+    expect(r.stdout).toContain('billing/refund-agent (latest v1)\n');
+    expect(r.stdout).toMatch(/support-agent \(latest v2\)\n {2}production {3}release unknown \(promptpin\.yaml unreadable\); last change \d{4}-[\dT:-]+Z by ana: rollback v2 → v1 \(rollout of v2 at 10% ended\)\n/);
+    const json = await run(p.cwd, ['status', 'support-agent', '--json']);
+    expect(json.code).toBe(1);
+    const body = JSON.parse(json.stdout) as { ok: boolean; error: { code: string; message: string }; rows: { prompt: string; environment: string | null; latestVersion: number; stable: null; lastChange: { change: string } | null }[] };
+    expect(body.ok).toBe(false);
+    expect(body.error.code).toBe('INVALID_CONFIG');
+    expect(body.rows).toEqual([expect.objectContaining({ prompt: 'support-agent', environment: 'production', latestVersion: 2, stable: null, lastChange: expect.objectContaining({ change: 'rollback v2 → v1 (rollout of v2 at 10% ended)' }) })]);
   });
 });
 

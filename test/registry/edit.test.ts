@@ -243,6 +243,18 @@ Hello {{plan}}
     expect(preparePublishText({ sourceText: '---\nmodel: m\nmessage: kept\n---\nHi\n', author: 'ana' })).toBe('---\nmodel: m\nmessage: kept\nauthor: ana\n---\nHi\n');
   });
 
+  it('should treat only a whole "---" line as the closing fence, so a message ending in "---" stays in the front matter', () => {
+    const dashed = base.replace('message: |\n  First version,\n  two lines.\n', 'message: Warmer greeting ---\n');
+    // A draft keeping its own message: the template is exactly what follows the real fence.
+    const draft = preparePublishText({ sourceText: dashed, author: 'ana' });
+    expect(draft).toBe(dashed.replace('bo # original', 'ana # original'));
+    const parsed = parsePromptFile(draft, 'p', 2, 'p/2.prompt');
+    expect(parsed.ok && [parsed.version.message, parsed.version.template, parsed.version.examples]).toEqual(['Warmer greeting ---', 'Hello {{plan}}\n', [{ plan: 'pro' }]]);
+    // A bare template reusing that front matter keeps all of it (examples included).
+    const next = preparePublishText({ sourceText: 'Bye {{plan}}\n', baseText: dashed, author: 'ana', message: 'Say bye ---' });
+    expect(next).toBe(dashed.replace('bo # original', 'ana # original').replace('Warmer greeting ---', 'Say bye ---').replace('Hello {{plan}}', 'Bye {{plan}}'));
+  });
+
   it('should refuse a version without a message, and a bare template without a base', () => {
     expect(refusal(() => preparePublishText({ sourceText: '---\nmodel: m\n---\nHi\n', author: 'ana' }))).toContain('A version needs a message');
     expect(refusal(() => preparePublishText({ sourceText: 'Hi\n', author: 'ana', message: 'm' }))).toContain('no earlier version to take it from');
