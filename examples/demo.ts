@@ -100,7 +100,7 @@ await provider.shutdown();
 console.log('\n4) Friday: a new 10% rollout of v2. Its candidate refuses more (0.4% → 1.3%), calls 31% fewer tools');
 console.log('   and answers 18% shorter; latency and errors are flat, so no infrastructure dashboard moves.');
 const guards: GuardSpec[] = ['refusal:+0.5pp', 'tool_call:-5pp', 'output_tokens:25%'].map((g) => parseGuardShorthand(g) as GuardSpec);
-const started = new Date();
+const started = new Date(Date.now() - 60_000); // a minute ago: guards judge from `started` on
 await writeFile(
   releaseFile,
   startRollout(await readFile(releaseFile, 'utf8'), 'production', 'support-agent', {
@@ -184,7 +184,8 @@ const firstBreach = breaches.splice(0);
 const refusalClient = await PromptClient.create({ source: dir, watch: false, onBreach: (b) => breaches.push(b) });
 const refusalRun = await simulate(refusalClient);
 const refusalBreach = breaches[0];
-if (refusalBreach) {
+if (!refusalBreach) throw new Error('the refusal guard did not trip');
+{
   console.log(`   with only the refusal guard, it trips after ${refusalRun.requests} requests (${refusalRun.candidateRequests} on the candidate): refusals +${refusalBreach.observed.toFixed(2)}pp > +0.5pp`);
 }
 await refusalClient.close();
