@@ -60,6 +60,15 @@ export function variablesSchema(variables: Readonly<Record<string, VariableSpec>
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
+/** Removes leading and trailing blank lines (lines of spaces/tabs only), keeping other whitespace. */
+function trimBlankLines(text: string): string {
+  const first = text.charCodeAt(0);
+  const last = text.charCodeAt(text.length - 1);
+  // Fast exit: nothing to trim unless an edge is whitespace.
+  if (first !== 10 && first !== 13 && first !== 32 && first !== 9 && last !== 10 && last !== 13 && last !== 32 && last !== 9) return text;
+  return text.replace(/^(?:[ \t]*\r?\n)+/, '').replace(/(?:\r?\n[ \t]*)+$/, '');
+}
+
 /** A null-prototype copy of the own enumerable properties: zod then sees no inherited values. */
 function ownCopy(vars: unknown): unknown {
   if (typeof vars !== 'object' || vars === null) return vars ?? {};
@@ -91,6 +100,9 @@ export function compileTemplate(version: Pick<PromptVersion, 'name' | 'version' 
     role: m.role,
     statics: m.statics,
     slots: m.vars.map((v) => index.get(v)!),
+    // A role block that starts (ends) with a variable may still start (end) with a blank line
+    // once rendered, e.g. an optional variable left empty: trim those at render time.
+    edgeVars: m.role !== undefined && (m.statics[0] === '' || m.statics[m.statics.length - 1] === ''),
   }));
   let schema: z.ZodObject | undefined;
   const values: string[] = new Array<string>(declaredCount).fill('');
@@ -168,7 +180,8 @@ export function compileTemplate(version: Pick<PromptVersion, 'name' | 'version' 
     const out: ChatMessage[] = new Array<ChatMessage>(messages.length);
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i]!;
-      out[i] = { role: m.role!, content: fill(m.statics, m.slots) };
+      const content = fill(m.statics, m.slots);
+      out[i] = { role: m.role!, content: m.edgeVars ? trimBlankLines(content) : content };
     }
     return out;
   };

@@ -6,7 +6,7 @@
  * - `{{#system}}…{{/system}}`, `{{#user}}…{{/user}}`, `{{#assistant}}…{{/assistant}}` are role
  *   blocks. A template with role blocks is a chat template; only whitespace may stand outside the
  *   blocks; blocks do not nest. Each block's content is trimmed of leading and trailing blank
- *   lines. A template without role blocks is one text prompt, with its final newline trimmed.
+ *   lines (the template text here; lines left blank at the edges by an empty variable at render). A template without role blocks is one text prompt, with its final newline trimmed.
  * - Any other `{{` is an error (there is no escape: pass literal braces in a variable).
  */
 

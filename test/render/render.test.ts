@@ -40,6 +40,17 @@ describe('parseTemplate', () => {
     ]);
   });
 
+  it('should trim blank lines left at the edges of a role block by an empty variable, and nothing else', () => {
+    const r = compile('{{#user}}\n{{history}}\nAsk: {{q}}\n{{tail}}\n{{/user}}', {
+      history: spec({ type: 'string', optional: true, default: '' }),
+      q: spec({ type: 'string' }),
+      tail: spec({ type: 'string', optional: true, default: '' }),
+    });
+    expect(r.render({ q: 'why?' })).toEqual([{ role: 'user', content: 'Ask: why?' }]);
+    expect(r.render({ q: 'why?', history: '  indented\n\nearlier', tail: 'bye  ' })).toEqual([{ role: 'user', content: '  indented\n\nearlier\nAsk: why?\nbye  ' }]);
+    expect(r.render({ q: 'why?', history: '\n\n  \nreal' })).toEqual([{ role: 'user', content: 'real\nAsk: why?' }]);
+  });
+
   it('should accept spaces inside braces and list placeholders once in first-use order', () => {
     expect(parseTemplate('{{ b }} {{a}} {{b}}').placeholders).toEqual(['b', 'a']);
   });
