@@ -1,4 +1,7 @@
-/** Runs every bench/*.bench.ts in turn (each in its own process, so JIT state does not leak). */
+/**
+ * Runs every bench/*.bench.ts in turn, each in its own process (so JIT state does not leak) with
+ * --expose-gc, so mitata collects garbage between trials instead of inside them.
+ */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +15,7 @@ const files = readdirSync(here)
 let failed = 0;
 for (const file of files) {
   console.log(`\n=== ${file} ===`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, file)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, file)], { stdio: 'inherit' });
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

@@ -60,12 +60,15 @@ export function variablesSchema(variables: Readonly<Record<string, VariableSpec>
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
+/** True when a value at a block's edge is empty or starts (`at` 0) / ends (`at` -1) with whitespace. */
+function edgeIsBlank(value: string, at: 0 | -1): boolean {
+  if (value.length === 0) return true;
+  const c = value.charCodeAt(at === 0 ? 0 : value.length - 1);
+  return c === 10 || c === 13 || c === 32 || c === 9;
+}
+
 /** Removes leading and trailing blank lines (lines of spaces/tabs only), keeping other whitespace. */
 function trimBlankLines(text: string): string {
-  const first = text.charCodeAt(0);
-  const last = text.charCodeAt(text.length - 1);
-  // Fast exit: nothing to trim unless an edge is whitespace.
-  if (first !== 10 && first !== 13 && first !== 32 && first !== 9 && last !== 10 && last !== 13 && last !== 32 && last !== 9) return text;
   return text.replace(/^(?:[ \t]*\r?\n)+/, '').replace(/(?:\r?\n[ \t]*)+$/, '');
 }
 
@@ -102,7 +105,8 @@ export function compileTemplate(version: Pick<PromptVersion, 'name' | 'version' 
     slots: m.vars.map((v) => index.get(v)!),
     // A role block that starts (ends) with a variable may still start (end) with a blank line
     // once rendered, e.g. an optional variable left empty: trim those at render time.
-    edgeVars: m.role !== undefined && (m.statics[0] === '' || m.statics[m.statics.length - 1] === ''),
+    leadSlot: m.role !== undefined && m.statics[0] === '' && m.vars.length > 0 ? index.get(m.vars[0]!)! : -1,
+    trailSlot: m.role !== undefined && m.statics[m.statics.length - 1] === '' && m.vars.length > 0 ? index.get(m.vars[m.vars.length - 1]!)! : -1,
   }));
   let schema: z.ZodObject | undefined;
   const values: string[] = new Array<string>(declaredCount).fill('');
@@ -181,7 +185,9 @@ export function compileTemplate(version: Pick<PromptVersion, 'name' | 'version' 
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i]!;
       const content = fill(m.statics, m.slots);
-      out[i] = { role: m.role!, content: m.edgeVars ? trimBlankLines(content) : content };
+      // Look at the edge values, not the result: reading the concatenated string would flatten it.
+      const trim = (m.leadSlot >= 0 && edgeIsBlank(values[m.leadSlot]!, 0)) || (m.trailSlot >= 0 && edgeIsBlank(values[m.trailSlot]!, -1));
+      out[i] = { role: m.role!, content: trim ? trimBlankLines(content) : content };
     }
     return out;
   };
