@@ -1,4 +1,6 @@
 import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { ErrorCode, type RegistryIssue } from '../errors.js';
 
 /** Bounds applied to every YAML or JSON document read from a source. */
 export const LIMITS = {
@@ -123,4 +125,32 @@ function canon(value: unknown): string | undefined {
     first = false;
   }
   return `${out}}`;
+}
+
+/** What {@link zodIssuesAt} needs to place each zod issue in a file. */
+export interface IssuePlace {
+  readonly file: string;
+  /** 1-based line of a path in the file, when the source has lines. */
+  readonly lineOf?: (path: readonly (string | number)[]) => number | undefined;
+  /** Field name for the document root. @defaultValue '(root)' */
+  readonly root?: string;
+  /** Extra fields for every issue (prompt, version), or computed from the issue's path. */
+  readonly extra?: (path: readonly string[]) => { readonly prompt?: string; readonly version?: number };
+  /** Rewrites a message (e.g. to list the allowed keys). */
+  readonly message?: (issue: z.core.$ZodIssue) => string;
+}
+
+/** Converts zod issues into registry issues with file, line, field and a message. */
+export function zodIssuesAt(error: z.ZodError, place: IssuePlace): RegistryIssue[] {
+  return error.issues.map((issue) => {
+    const line = place.lineOf?.(issue.path as (string | number)[]);
+    return {
+      code: ErrorCode.INVALID_CONFIG,
+      file: place.file,
+      ...place.extra?.(issue.path.map(String)),
+      field: issue.path.map(String).join('.') || (place.root ?? '(root)'),
+      message: place.message?.(issue) ?? issue.message,
+      ...(line !== undefined ? { line } : {}),
+    };
+  });
 }

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { ErrorCode, type RegistryIssue } from '../errors.js';
-import { LIMITS, parseYamlSafely, YamlProblem } from '../internal/safe-data.js';
+import { LIMITS, parseYamlSafely, YamlProblem, zodIssuesAt } from '../internal/safe-data.js';
 
 /** The lock file's name inside a prompts folder. */
 export const LOCK_FILE = 'promptpin.lock';
@@ -37,10 +37,7 @@ export function parseLock(text: string, file: string = LOCK_FILE): { lock: Lock;
   }
   const result = LockSchema.safeParse(parsed.value ?? { lockVersion: 1 });
   if (!result.success) {
-    for (const issue of result.error.issues) {
-      const line = parsed.lineOf(issue.path as (string | number)[]);
-      issues.push({ code: ErrorCode.INVALID_CONFIG, file, field: issue.path.join('.') || '(root)', message: issue.message, ...(line !== undefined ? { line } : {}) });
-    }
+    issues.push(...zodIssuesAt(result.error, { file, lineOf: (path) => parsed.lineOf(path) }));
     return { lock, issues };
   }
   for (const [name, versions] of Object.entries(result.data.prompts)) {

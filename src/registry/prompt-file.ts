@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { stringify as yamlStringify } from 'yaml';
 import { z } from 'zod';
 import { ErrorCode, type RegistryIssue } from '../errors.js';
-import { canonicalJson, deepFreeze, LIMITS, parseYamlSafely, YamlProblem } from '../internal/safe-data.js';
+import { canonicalJson, deepFreeze, LIMITS, parseYamlSafely, YamlProblem, zodIssuesAt } from '../internal/safe-data.js';
 import { parseTemplate, TemplateSyntaxError } from '../render/template.js';
 import type { PromptOperation, PromptVersion, VariableSpec } from './types.js';
 
@@ -172,19 +172,22 @@ export function buildVersion(data: unknown, template: string, ctx: VersionContex
   if (issues.length > 0) return { ok: false, issues };
   const result = FrontMatterSchema.safeParse(data);
   if (!result.success) {
-    for (const issue of result.error.issues) {
-      const path = issue.path.map(String);
-      const line = parsed.lineOf(issue.path as (string | number)[]);
-      issues.push({
-        code: ErrorCode.INVALID_CONFIG,
+    issues.push(
+      ...zodIssuesAt(result.error, {
         file,
-        prompt: name,
-        version,
-        field: path.join('.') || '(front matter)',
-        message: issue.code === 'unrecognized_keys' ? `unknown front-matter key(s) ${issue.keys.join(', ')}: allowed are model, provider, operation, params, variables, author, message, examples` : issue.message,
-        ...(line !== undefined ? { line: line + 1 } : {}),
-      });
-    }
+        // Front-matter lines are 1-based within the YAML, which starts on line 2 of the file.
+        lineOf: (path) => {
+          const line = parsed.lineOf(path);
+          return line === undefined ? undefined : line + 1;
+        },
+        root: '(front matter)',
+        extra: () => ({ prompt: name, version }),
+        message: (issue) =>
+          issue.code === 'unrecognized_keys'
+            ? `unknown front-matter key(s) ${issue.keys.join(', ')}: allowed are model, provider, operation, params, variables, author, message, examples`
+            : issue.message,
+      }),
+    );
     return { ok: false, issues };
   }
   const fmData = result.data;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { ErrorCode, RegistryError, type RegistryIssue } from '../errors.js';
-import { canonicalJson } from '../internal/safe-data.js';
+import { canonicalJson, zodIssuesAt } from '../internal/safe-data.js';
 import { parseLock, LOCK_FILE, type Lock } from './lock.js';
 import { nameProblem } from './names.js';
 import { buildVersion, parsePromptFile } from './prompt-file.js';
@@ -297,7 +297,7 @@ export function parseCompiledRegistry(value: unknown, file: string = 'registry.j
   }
   const result = CompiledSchema.safeParse(value);
   if (!result.success) {
-    throw registryError(result.error.issues.map((i) => ({ code: ErrorCode.INVALID_CONFIG, file, field: i.path.join('.') || '(root)', message: i.message })));
+    throw registryError(zodIssuesAt(result.error, { file }));
   }
   const prompts = new Map<string, PromptEntry>();
   for (const [name, entry] of Object.entries(result.data.prompts)) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorCode, type RegistryIssue } from '../errors.js';
-import { LIMITS, parseYamlSafely, YamlProblem } from '../internal/safe-data.js';
+import { LIMITS, parseYamlSafely, YamlProblem, zodIssuesAt } from '../internal/safe-data.js';
 import { nameProblem } from './names.js';
 import type { BreachAction, GuardSpec, PromptEntry, Release, Rollout } from './types.js';
 
@@ -177,18 +177,13 @@ export function validateReleases(
   }
   const result = ReleaseFileSchema.safeParse(value);
   if (!result.success) {
-    for (const issue of result.error.issues) {
-      const path = issue.path.map(String);
-      const line = parsed.lineOf(issue.path as (string | number)[]);
-      issues.push({
-        code: ErrorCode.INVALID_CONFIG,
+    issues.push(
+      ...zodIssuesAt(result.error, {
         file,
-        ...(path[1] !== undefined && path[0] === 'environments' && path[2] !== undefined ? { prompt: path[2] } : {}),
-        field: path.join('.') || '(root)',
-        message: issue.message,
-        ...(line !== undefined ? { line } : {}),
-      });
-    }
+        lineOf: (path) => parsed.lineOf(path),
+        extra: (path) => (path[0] === 'environments' && path[2] !== undefined ? { prompt: path[2] } : {}),
+      }),
+    );
     return { environments, issues };
   }
   const lineOf = (path: (string | number)[]): { line?: number } => {
