@@ -12,6 +12,15 @@ const ids = Array.from({ length: 1024 }, (_, i) => `user-${i * 7919}`);
 const map = new Map([['support-agent', { salt: 'support-agent@2', threshold: 1000 }]]);
 let i = 0;
 
+// The same prompt after its guard tripped (on_breach: rollback): `get` must not slow down.
+// The clock is set inside the example rollout's 24h window (started 2026-11-20T15:00:00Z).
+const tripped = await PromptClient.create({ source: new URL('../examples/prompts', import.meta.url).pathname, watch: false, onBreach: () => {}, now: () => Date.parse('2026-11-20T16:00:00Z') });
+for (let n = 0; tripped.status().guards[0]?.state !== 'tripped' && n < 200_000; n++) {
+  const p = tripped.get('support-agent', `sim-${n}`);
+  p.record({ refusal: p.slice === 'candidate' ? n % 10 === 0 : n % 250 === 0 });
+}
+if (tripped.status().guards[0]?.state !== 'tripped') throw new Error('the guard did not trip');
+
 summary(() => {
   bench('floor: Map.get + murmur3(salt:unitId)', () => {
     const id = ids[i++ & 1023]!;
@@ -20,6 +29,9 @@ summary(() => {
   }).baseline(true);
   bench('client.get(name, unitId)', () => {
     do_not_optimize(client.get('support-agent', ids[i++ & 1023]!));
+  });
+  bench('client.get(name, unitId), guard tripped', () => {
+    do_not_optimize(tripped.get('support-agent', ids[i++ & 1023]!));
   });
 });
 
@@ -60,3 +72,4 @@ summary(() => {
 
 await run();
 await client.close();
+await tripped.close();
