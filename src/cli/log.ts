@@ -11,15 +11,29 @@ The changelog, newest first: date, author, prompt, change, why, expected effect,
 
 const OPTIONS = { ...COMMON_OPTIONS, since: { type: 'string' } } as const;
 
-/** Parses `--since`: a duration back from now (`48h`, `7d`, `2w`) or a date. */
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/**
+ * Parses `--since`: a duration back from now (`48h`, `7d`, `2w`) or a strict ISO date
+ * (`2026-11-20`, `2026-11-20T15:00:00Z`). Anything else (`5`, `last week`, `2026-02-30`) is a usage
+ * error, never a silently different filter.
+ */
 export function sinceArg(text: string, now: Date): Date {
   const t = text.trim();
+  const usage = (): UsageError => new UsageError(`--since "${text}" is neither a duration (48h, 7d, 2w) nor a date (2026-11-20, 2026-11-20T15:00:00Z).`, LOG_USAGE);
   const weeks = /^(\d+(?:\.\d+)?)\s*w$/.exec(t);
-  const ms = weeks ? Number(weeks[1]) * 7 * 86_400_000 : /^\d/.test(t) && !/^\d{4}-/.test(t) ? parseDuration(t) : null;
-  if (ms !== null) return new Date(now.getTime() - ms);
-  const d = Date.parse(t);
-  if (Number.isNaN(d)) throw new UsageError(`--since "${text}" is neither a duration (48h, 7d, 2w) nor a date (2026-11-20, 2026-11-20T15:00:00Z).`, LOG_USAGE);
-  return new Date(d);
+  const ms = weeks ? Number(weeks[1]) * 7 * 86_400_000 : /^\d+(?:\.\d+)?\s*(ms|s|m|h|d)$/.test(t) ? parseDuration(t) : null;
+  if (ms !== null) {
+    const d = new Date(now.getTime() - ms);
+    if (Number.isNaN(d.getTime())) throw usage();
+    return d;
+  }
+  const m = ISO_DATE.exec(t);
+  if (!m) throw usage();
+  const d = new Date(m[4] === undefined ? `${t}T00:00:00Z` : m[7] === undefined ? `${t}Z` : t);
+  // Reject dates the parser would roll over (2026-02-30 → March 2).
+  if (Number.isNaN(d.getTime()) || (m[7] === undefined && d.toISOString().slice(0, 10) !== `${m[1]}-${m[2]}-${m[3]}`)) throw usage();
+  return d;
 }
 
 /** Formats one entry for humans. */

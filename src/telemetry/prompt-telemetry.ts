@@ -319,6 +319,9 @@ export class PromptTelemetry {
           throw err;
         },
       );
+      // The caller may use only the original's other methods (e.g. `.withResponse()`), never
+      // awaiting `mapped`: its rejection must not become an unhandled one. Awaiting it still rejects.
+      mapped.catch(() => {});
       return faithfulPromise(result, mapped) as R;
     }
     return state.settle(result) as R;
@@ -392,7 +395,15 @@ export class PromptTelemetry {
         this.fault(err, prompt, 'running the outcome hook');
       }
     }
-    const errorType = failed ? errorTypeOf(error) : undefined;
+    let errorType: string | undefined;
+    if (failed) {
+      try {
+        errorType = errorTypeOf(error);
+      } catch {
+        // An error object whose getters throw still gets a type, and the user's error still wins.
+        errorType = ERROR_TYPE_VALUE_OTHER;
+      }
+    }
     if (recording) {
       try {
         if (failed) {

@@ -33,6 +33,19 @@ function isTerminalMethod(prop: PropertyKey): boolean {
   return typeof prop === 'string' && (prop === 'done' || prop.startsWith('final'));
 }
 
+/** Stream methods that iterate the stream themselves and touch no private state. */
+const REITERATING = new Set<PropertyKey>(['toReadableStream']);
+
+/** True when an SDK stream reports that it was aborted by its caller. */
+function wasAborted(target: object): boolean {
+  try {
+    const t = target as { controller?: { signal?: { aborted?: unknown } }; aborted?: unknown };
+    return t.controller?.signal?.aborted === true || t.aborted === true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Returns `target` seen through a Proxy whose async iterator reports to `hooks`. Everything else
  * stays usable: properties read through, methods run against the original object (so private
@@ -56,7 +69,9 @@ export function wrapStream<T extends object>(target: T, hooks: StreamHooks): T {
         }
         return step.then(
           (r) => {
-            if (r.done) hooks.complete();
+            // An aborted stream (OpenAI's `controller.abort()`, Anthropic's `abort()`) ends with
+            // done: true but was not read to its end: it must not count as a completed call.
+            if (r.done) (wasAborted(target) ? hooks.abandon() : hooks.complete());
             else hooks.chunk(r.value);
             return r;
           },
@@ -90,7 +105,9 @@ export function wrapStream<T extends object>(target: T, hooks: StreamHooks): T {
         const fn = value as (...args: unknown[]) => unknown;
         const terminal = isTerminalMethod(prop);
         bound = function (this: unknown, ...args: unknown[]): unknown {
-          const out = fn.apply(t, args);
+          // Methods that re-iterate the stream themselves (e.g. OpenAI's toReadableStream) run
+          // against the proxy, so their iteration goes through the wrapper and ends the span.
+          const out = fn.apply(REITERATING.has(prop) ? proxy : t, args);
           if (out === t) return proxy;
           if (terminal && isThenable(out)) {
             out.then(
@@ -114,6 +131,9 @@ export function wrapStream<T extends object>(target: T, hooks: StreamHooks): T {
  */
 export function faithfulPromise<T>(original: PromiseLike<unknown>, mapped: Promise<T>): PromiseLike<T> {
   if (Object.getPrototypeOf(original) === Promise.prototype) return mapped;
+  // A Proxy may not report another value for a frozen (non-configurable, read-only) `then`.
+  const thenDescriptor = Object.getOwnPropertyDescriptor(original, 'then');
+  if (Object.isFrozen(original) || (thenDescriptor && !thenDescriptor.configurable && !thenDescriptor.writable)) return mapped;
   const redirected = new Map<PropertyKey, unknown>([
     ['then', mapped.then.bind(mapped)],
     ['catch', mapped.catch.bind(mapped)],
