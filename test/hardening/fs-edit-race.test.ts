@@ -18,6 +18,7 @@ const ROUNDS = Number(process.env.PROMPTPIN_RACE_ROUNDS ?? 10);
 interface Proc {
   readonly done: Promise<{ code: number; stdout: string; stderr: string }>;
   readonly stderr: () => string;
+  readonly exited: () => boolean;
 }
 
 function start(cwd: string, args: readonly string[]): Proc {
@@ -25,11 +26,14 @@ function start(cwd: string, args: readonly string[]): Proc {
   const child = spawn(process.execPath, [CLI, ...args, '--json'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
   let stdout = '';
   let stderr = '';
+  let exited = false;
+  child.on('exit', () => (exited = true));
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   return {
     done: new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))),
     stderr: () => stderr,
+    exited: () => exited,
   };
 }
 
@@ -122,7 +126,10 @@ describe('ramp and rollback at the same moment, two real processes', () => {
       ramp = start(cwd, ['ramp', 'support-agent', '50']);
       rollback = start(cwd, ['rollback', 'support-agent', '--reason', 'refusals up']);
       const waiting = (p: Proc): boolean => p.stderr().includes('waiting for another edit of prompts to finish');
-      while (!(waiting(ramp) && waiting(rollback))) await new Promise((r) => setTimeout(r, 20));
+      while (!(waiting(ramp) && waiting(rollback))) {
+        if (ramp.exited() || rollback.exited()) throw new Error(`a process exited before waiting for the lock:\n${ramp.stderr()}\n${rollback.stderr()}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
     });
     const rampResult = await ramp.done;
     const rollbackResult = await rollback.done;

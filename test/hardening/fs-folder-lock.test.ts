@@ -58,7 +58,7 @@ describe('withFolderLock', () => {
           await new Promise((r) => setImmediate(r));
           order.push(i);
           inside -= 1;
-        }, { sleep: () => new Promise((r) => setImmediate(r)) }),
+        }, { sleep: () => new Promise((r) => setTimeout(r, 1)) }),
       ),
     );
     expect(most).toBe(1);
