@@ -117,7 +117,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return 1;
       }
       const head = err.name === 'RegistryError' ? `the prompts folder has ${list.length} problem${list.length === 1 ? '' : 's'}:` : err.message;
-      const refused = err.code === 'CHANGE_REFUSED' ? 'refused: ' : '';
+      const refused = err.code === 'CHANGE_REFUSED' || err.code === 'EDIT_CONFLICT' ? 'refused: ' : '';
       io.err(`promptpin ${verb}: ${refused}${head}${list.map((i) => `\n  ✖ ${formatIssue(i)}`).join('')}\n`);
       return 1;
     }

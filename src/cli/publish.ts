@@ -23,7 +23,7 @@ import {
   show,
   validateAfter,
   versionNumbersOf,
-  writeChange,
+  writeFolderChange,
   type Io,
   type WriteChangeHooks,
 } from './context.js';
@@ -40,7 +40,7 @@ Publishing never makes a version live: a rollout or promote does.`;
 
 const OPTIONS = { ...CHANGE_OPTIONS, from: { type: 'string' }, message: { type: 'string', short: 'm' } } as const;
 
-/** Runs `publish`. `hooks` are test seams (see {@link writeChange}). */
+/** Runs `publish`. `hooks` are test seams (see {@link writeFolderChange}). */
 export async function runPublish(io: Io, args: readonly string[], hooks: WriteChangeHooks = {}): Promise<number> {
   const { values, positionals: pos } = parseVerbArgs(args, OPTIONS, PUBLISH_USAGE);
   if (values.help) {
@@ -106,7 +106,8 @@ export async function runPublish(io: Io, args: readonly string[], hooks: WriteCh
   // Every file is checked unchanged before the first write, and a failed write puts the earlier
   // ones back; should that fail too, what is left is an unlocked draft (which `check` flags and
   // `publish <name>` completes), never a locked version without its file or an unlogged release.
-  await writeChange(
+  await writeFolderChange(
+    ctx,
     [
       draft ? { path: file, text, expected: promptText(files, name, version) } : { path: file, text, expected: undefined, create: true },
       { path: p.changelog, text: changelogText, expected: state.changelogText },

@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ErrorCode, PromptError } from '../errors.js';
+import { writeFileAtomic } from '../internal/fs/atomic-write.js';
+import { readFileBounded } from '../internal/fs/read-file.js';
 import { LIMITS, parseJsonSafely } from '../internal/safe-data.js';
 import { parseCompiledRegistry } from '../registry/registry.js';
 import type { Registry } from '../registry/types.js';
@@ -92,22 +93,13 @@ export async function writeRegistryCache(file: string, url: URL, record: Registr
   // and a 10 MB registry is not serialized a second time.
   const head = JSON.stringify({ promptpinRegistryCache: REGISTRY_CACHE_VERSION, ...meta });
   const text = `${head.slice(0, -1)},"registry":${registryText}}`;
-  const dir = dirname(file);
-  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await mkdir(dir, { recursive: true });
-    // 0600: the registry may be private, and nobody else on the machine needs to read it. 'wx'
-    // (O_EXCL) never follows a link planted at the temp name. rename() keeps the temp file's mode.
-    const handle = await open(tmp, 'wx', 0o600);
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, file);
+    await mkdir(dirname(file), { recursive: true });
+    // 0600: the registry may be private, and nobody else on the machine needs to read it. The temp
+    // file is created with O_EXCL (never follows a link planted at its name), fsynced, renamed over
+    // `file` (rename keeps its mode), and the directory fsynced; a failure leaves no temp file.
+    await writeFileAtomic(file, text, { mode: 0o600 });
   } catch (err) {
-    await unlink(tmp).catch(() => {});
     throw new PromptError(
       ErrorCode.SOURCE_LOAD_FAILED,
       `Cannot write the registry cache ${file}: ${(err as Error).message}. Check that cacheDir is writable; the registry in memory keeps serving.`,
@@ -128,30 +120,14 @@ export async function readRegistryCacheText(file: string, maxBytes: number): Pro
   const limit = maxBytes + REGISTRY_CACHE_OVERHEAD_BYTES;
   const tooLarge = (what: string): PromptError =>
     new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Registry cache ${file} ${what}, more than maxBytes ${maxBytes} (plus ${REGISTRY_CACHE_OVERHEAD_BYTES} for the wrapper). Delete it or raise maxBytes.`);
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    // O_NONBLOCK: opening a FIFO planted at the cache path must not wait for a writer. It changes
-    // nothing for regular files.
-    handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-    const info = await handle.stat();
-    if (!info.isFile()) {
-      throw new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Registry cache ${file} is not a regular file. Remove it; the cache is rewritten after the next successful fetch.`);
-    }
-    if (info.size > limit) throw tooLarge(`is ${info.size} bytes`);
-    // Read at most limit + 1 bytes whatever the size said: the file may grow after the stat. The
-    // first read asks for the whole file (plus one byte, to see the end).
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const want = Math.min(total === 0 ? info.size + 1 : 64 * 1024, limit + 1 - total);
-      const buffer = Buffer.allocUnsafe(want);
-      const { bytesRead } = await handle.read(buffer, 0, want, null);
-      if (bytesRead === 0) break;
-      chunks.push(bytesRead === want ? buffer : buffer.subarray(0, bytesRead));
-      total += bytesRead;
-      if (total > limit) throw tooLarge(`grew past ${limit} bytes while being read`);
-    }
-    return Buffer.concat(chunks, total).toString('utf8');
+    // Regular files only, opened non-blocking (a FIFO planted at the cache path never waits for a
+    // writer), at most limit + 1 bytes read whatever the size said (the file may grow meanwhile).
+    return await readFileBounded(file, {
+      maxBytes: limit,
+      tooLarge,
+      notRegular: () => new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Registry cache ${file} is not a regular file. Remove it; the cache is rewritten after the next successful fetch.`),
+    });
   } catch (err) {
     if (err instanceof PromptError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -162,8 +138,6 @@ export async function readRegistryCacheText(file: string, maxBytes: number): Pro
         : `Cannot read the registry cache ${file}: ${(err as Error).message}.`,
       { cause: err },
     );
-  } finally {
-    await handle?.close().catch(() => {});
   }
 }
 

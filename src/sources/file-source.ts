@@ -1,6 +1,6 @@
-import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { ErrorCode, PromptError, RegistryError } from '../errors.js';
+import { watchDebounced } from '../internal/fs/watch.js';
 import { LIMITS, parseJsonSafely } from '../internal/safe-data.js';
 import { parseCompiledRegistry } from '../registry/registry.js';
 import type { Registry } from '../registry/types.js';
@@ -34,25 +34,9 @@ export function createFileSource(path: string, options: { readonly watch?: boole
     },
     watch(onChange) {
       if (options.watch === false) return () => {};
-      let timer: NodeJS.Timeout | undefined;
-      let watcher: FSWatcher | undefined;
       const name = basename(path);
-      try {
-        // Watch the directory: writers usually replace the file (temp file + rename).
-        watcher = watch(dirname(path), { persistent: false }, (_event, file) => {
-          if (file !== null && file !== name) return;
-          clearTimeout(timer);
-          timer = setTimeout(onChange, debounceMs);
-          timer.unref?.();
-        });
-        watcher.on('error', () => {});
-      } catch {
-        // Not watchable: reload() still works.
-      }
-      return () => {
-        clearTimeout(timer);
-        watcher?.close();
-      };
+      // Watch the directory: writers usually replace the file (temp file + rename).
+      return watchDebounced(dirname(path), { debounceMs, filter: (file) => file === null || file === name }, onChange);
     },
   };
 }

@@ -1,7 +1,9 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, realpath } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { ErrorCode, PromptError } from '../errors.js';
+import { assertReadableInside, readInsideOptional } from '../internal/fs/contain.js';
+import { readFileBounded } from '../internal/fs/read-file.js';
+import { isHiddenPath, watchDebounced } from '../internal/fs/watch.js';
 import { LIMITS } from '../internal/safe-data.js';
 import { LOCK_FILE } from '../registry/lock.js';
 import { compileFolder, type FolderFiles } from '../registry/registry.js';
@@ -13,20 +15,36 @@ const MAX_DEPTH = 16;
 const MAX_FILES = 100_000;
 
 /**
- * Reads a text file, refusing one whose size alone says it is over the character limit (a UTF-8
- * character is at most 4 bytes), so a huge file is never read into memory.
+ * Reads a regular text file of at most `maxChars` characters (bounded in bytes, 4 per character,
+ * while reading): a FIFO, a device or a socket is refused without blocking, and a file that is or
+ * grows too large is never read into memory past the limit.
+ *
+ * @throws {PromptError} SPECIAL_FILE, or SOURCE_LOAD_FAILED when too large; errors of open (ENOENT,
+ * EACCES, …) as they are.
  */
 export async function readBounded(path: string, maxChars: number): Promise<string> {
-  const { size } = await stat(path);
-  if (size > maxChars * 4) {
-    throw new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `${path} is ${size} bytes; the limit is ${maxChars} characters. A prompts folder holds small text files: check what this file is.`);
-  }
-  return readFile(path, 'utf8');
+  return readFileBounded(path, {
+    maxBytes: maxChars * 4,
+    tooLarge: (detail) =>
+      new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `${path} ${detail}; the limit is ${maxChars} characters. A prompts folder holds small text files: check what this file is.`),
+  });
 }
 
-/** Reads every `.prompt` file, `promptpin.yaml` and `promptpin.lock` under `root`. */
+/**
+ * Reads every `.prompt` file, `promptpin.yaml` and `promptpin.lock` under `root`. Only regular
+ * files are read (a FIFO, a device or a socket is refused with SPECIAL_FILE, without blocking), each
+ * bounded while it is read. A symbolic link to a file is followed only when its target is inside
+ * the folder; one that leaves it (or points at nothing) is refused with UNSAFE_PATH, naming the
+ * link and nothing of its target. Linked directories are not walked (they could loop), as before.
+ */
 export async function readFolder(root: string): Promise<FolderFiles> {
   const promptFiles: { path: string; text: string }[] = [];
+  let realRoot: string;
+  try {
+    realRoot = await realpath(root);
+  } catch (err) {
+    throw new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Cannot read prompts folder ${root}: ${(err as Error).message}. Check the source path.`, { cause: err });
+  }
   const walk = async (dir: string, depth: number): Promise<void> => {
     if (depth > MAX_DEPTH) return;
     const entries = await readdir(dir, { withFileTypes: true });
@@ -35,9 +53,12 @@ export async function readFolder(root: string): Promise<FolderFiles> {
       if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
       const full = join(dir, entry.name);
       if (entry.isDirectory()) await walk(full, depth + 1);
-      else if ((entry.isFile() || entry.isSymbolicLink()) && entry.name.endsWith('.prompt')) {
+      else if (entry.name.endsWith('.prompt')) {
+        const rel = relative(root, full).split(sep).join('/');
+        if (entry.isSymbolicLink()) await assertReadableInside(realRoot, full, rel);
+        else if (!entry.isFile()) throw new PromptError(ErrorCode.SPECIAL_FILE, `${rel} is not a regular file (a FIFO, device or socket); a prompts folder holds text files only. Remove it or replace it with the file.`);
         if (promptFiles.length >= MAX_FILES) throw new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Folder ${root} has more than ${MAX_FILES} .prompt files.`);
-        promptFiles.push({ path: relative(root, full).split(sep).join('/'), text: await readBounded(full, LIMITS.promptFileChars) });
+        promptFiles.push({ path: rel, text: await readBounded(full, LIMITS.promptFileChars) });
       }
     }
   };
@@ -50,9 +71,9 @@ export async function readFolder(root: string): Promise<FolderFiles> {
   promptFiles.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const optional = async (name: string): Promise<string | undefined> => {
     try {
-      return await readBounded(join(root, name), LIMITS.configFileChars);
+      return await readInsideOptional(root, name, LIMITS.configFileChars * 4);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (err instanceof PromptError) throw err;
       throw new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Cannot read ${join(root, name)}: ${(err as Error).message}`, { cause: err });
     }
   };
@@ -79,23 +100,9 @@ export function createFolderSource(root: string, options: FolderSourceOptions = 
     },
     watch(onChange) {
       if (options.watch === false) return () => {};
-      let timer: NodeJS.Timeout | undefined;
-      let watcher: FSWatcher | undefined;
-      const fire = (): void => {
-        clearTimeout(timer);
-        timer = setTimeout(onChange, debounceMs);
-        timer.unref?.();
-      };
-      try {
-        watcher = watch(root, { recursive: true, persistent: false }, fire);
-        watcher.on('error', () => {});
-      } catch {
-        // Recursive watching is unavailable on some file systems: reload() still works.
-      }
-      return () => {
-        clearTimeout(timer);
-        watcher?.close();
-      };
+      // Recursive watching is unavailable on some file systems: then nothing is watched and
+      // reload() still works.
+      return watchDebounced(root, { recursive: true, debounceMs, filter: (file) => !isHiddenPath(file) }, onChange);
     },
   };
 }
