@@ -71,9 +71,23 @@ export interface CallHandle {
   follow(follower: ResultFollower): void;
 }
 
-/** The {@link CallHandle} of the innermost `prompt.call` running in the active context, if any. @internal */
+/** The handle of the call whose `fn` is running synchronously right now (no context manager needed). */
+let syncHandle: CallHandle | undefined;
+
+/** Sets the synchronously running call's handle; returns the previous one, to restore. @internal */
+export function swapSyncHandle(handle: CallHandle | undefined): CallHandle | undefined {
+  const previous = syncHandle;
+  syncHandle = handle;
+  return previous;
+}
+
+/**
+ * The {@link CallHandle} of the innermost `prompt.call` running in the active context, else of the
+ * call whose `fn` is running synchronously (so builders called before `fn`'s first `await` find it
+ * even with no context manager registered). @internal
+ */
 export function activeCallHandle(): CallHandle | undefined {
-  return context.active().getValue(CALL_HANDLE_KEY) as CallHandle | undefined;
+  return (context.active().getValue(CALL_HANDLE_KEY) as CallHandle | undefined) ?? syncHandle;
 }
 
 /** The GenAI-span attributes of the innermost stamp-mode call in `ctx`, if any. @internal */

@@ -47,7 +47,7 @@ import { PromptMetrics } from './metrics.js';
 import { PROMPT_CONTEXT_KEY } from './prompt-context.js';
 import { buildPromptInfo, type PromptInfo, type TelemetryCompatOptions } from './prompt-info.js';
 import { EVENT_FEATURE_FLAG_EVALUATION } from './backend-links.js';
-import { CALL_HANDLE_KEY, PROMPT_LLM_CONTEXT_KEY, type CallHandle, type FollowReading, type FollowSink, type ResultFollower, type SentRequest } from './call-handle.js';
+import { CALL_HANDLE_KEY, PROMPT_LLM_CONTEXT_KEY, swapSyncHandle, type CallHandle, type FollowReading, type FollowSink, type ResultFollower, type SentRequest } from './call-handle.js';
 import { finishProvider, sentAttributes, systemInstructionParts } from './sent-request.js';
 import { readResult, StreamReader, type OutputMessage, type OutputPart, type ResultReading } from './readers.js';
 import { faithfulPromise, isStreamResult, isThenable, wrapStream, type StreamHooks } from './wrap.js';
@@ -366,11 +366,14 @@ export class PromptTelemetry {
     if (recording && this.captureOutput && !stamp) this.#captureInput(state, rendered, opts?.vars);
 
     let result: R;
+    const previous = swapSyncHandle(state);
     try {
       result = context.with(ctx, fn, undefined, rendered, span);
     } catch (err) {
       state.fail(err);
       throw err;
+    } finally {
+      swapSyncHandle(previous);
     }
     if (isThenable(result)) {
       const mapped = Promise.resolve(result).then(
