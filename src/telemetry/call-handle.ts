@@ -71,13 +71,17 @@ export interface CallHandle {
   follow(follower: ResultFollower): void;
 }
 
-/** The handle of the call whose `fn` is running synchronously right now (no context manager needed). */
-let syncHandle: CallHandle | undefined;
+/**
+ * The handle of the call whose `fn` is running synchronously right now (no context manager needed).
+ * NB: on globalThis under a `Symbol.for` key, so the ESM and CJS copies of promptpin share it.
+ */
+const SYNC_KEY = Symbol.for('promptpin.sync-call-handle');
+const slot = globalThis as { [SYNC_KEY]?: CallHandle | undefined };
 
 /** Sets the synchronously running call's handle; returns the previous one, to restore. @internal */
 export function swapSyncHandle(handle: CallHandle | undefined): CallHandle | undefined {
-  const previous = syncHandle;
-  syncHandle = handle;
+  const previous = slot[SYNC_KEY];
+  slot[SYNC_KEY] = handle;
   return previous;
 }
 
@@ -87,7 +91,7 @@ export function swapSyncHandle(handle: CallHandle | undefined): CallHandle | und
  * even with no context manager registered). @internal
  */
 export function activeCallHandle(): CallHandle | undefined {
-  return (context.active().getValue(CALL_HANDLE_KEY) as CallHandle | undefined) ?? syncHandle;
+  return (context.active().getValue(CALL_HANDLE_KEY) as CallHandle | undefined) ?? slot[SYNC_KEY];
 }
 
 /** The GenAI-span attributes of the innermost stamp-mode call in `ctx`, if any. @internal */
