@@ -4,7 +4,7 @@ import { parsePromptFile } from './registry/prompt-file.js';
 
 import type { PromptEntry, PromptVersion, Registry, Release } from './registry/types.js';
 import { candidateThreshold, createBucketer } from './resolve/bucket.js';
-import type { PromptOutcome, PromptRuntime, ResolvedPrompt, VariablesOf } from './resolved-prompt.js';
+import type { PromptOutcome, PromptRuntime, ResolvedPrompt, TelemetryMode, VariablesOf } from './resolved-prompt.js';
 import { ResolvedPromptImpl } from './resolved-prompt.js';
 import { createFileSource } from './sources/file-source.js';
 import { createFolderSource } from './sources/folder-source.js';
@@ -61,8 +61,18 @@ export interface PromptClientOptions {
    * it. A throwing hook drops the piece and reports TELEMETRY_FAILED.
    */
   readonly redact?: RedactContent;
-  /** Compatibility attributes: `{ openFeature?: boolean; openInference?: boolean }`. @defaultValue {} */
+  /**
+   * Links to other backends (all opt-in): `{ langfuse, traceloop, openInference, datadog,
+   * openFeature }`. See docs/telemetry.md for each attribute and its source. @defaultValue {}
+   */
   readonly compat?: TelemetryCompatOptions;
+  /**
+   * `full`: promptpin's call span is the LLM span. `stamp`: the app's GenAI auto-instrumentation
+   * makes the LLM span; promptpin's span is a wrapper without GenAI usage and
+   * {@link PromptSpanProcessor} stamps the prompt attributes on the instrumented span (register
+   * it). Overridden per call by `call(fn, { mode })`. @defaultValue 'full'
+   */
+  readonly telemetry?: TelemetryMode;
   /**
    * Put prompt.name / prompt.version in W3C baggage during a call (read downstream by
    * `new PromptSpanProcessor({ fromBaggage: true })`). @defaultValue false
@@ -239,6 +249,7 @@ export class PromptClient {
       ...(options.redact ? { redact: options.redact } : {}),
       ...(options.compat ? { compat: options.compat } : {}),
       ...(options.baggage !== undefined ? { baggage: options.baggage } : {}),
+      ...(options.telemetry !== undefined ? { mode: options.telemetry } : {}),
       onError,
     });
     this.#guards = new GuardCoordinator({
@@ -469,7 +480,7 @@ export class PromptClient {
     for (const [name, entry] of registry.prompts) {
       const release = releases?.get(name);
       const make = (v: number, slice: 'stable' | 'candidate' | 'override' | 'pinned'): ResolvedPrompt =>
-        new ResolvedPromptImpl(entry.versions.get(v)!, slice, env, release?.rollout ? release.rollout.percent : undefined, this.#runtime);
+        new ResolvedPromptImpl(entry.versions.get(v)!, slice, env, release?.rollout ? release.rollout.percent : undefined, this.#runtime, registry.revision);
       let candidate: ResolvedPrompt | undefined;
       let bucket: ((id: string) => number) | undefined;
       let guardKey: string | undefined;
@@ -550,7 +561,7 @@ export class PromptClient {
         version,
       );
     }
-    p = new ResolvedPromptImpl(v, this.#state.registry ? 'pinned' : 'fallback', this.#environment, plan.release?.rollout?.percent, this.#runtime);
+    p = new ResolvedPromptImpl(v, this.#state.registry ? 'pinned' : 'fallback', this.#environment, plan.release?.rollout?.percent, this.#runtime, this.#state.registry?.revision);
     plan.pinned.set(version, p);
     return p;
   }
@@ -645,7 +656,8 @@ function validateOptions(options: PromptClientOptions): void {
     fail('Option "captureContent" must be a boolean or one of NO_CONTENT, SPAN_ONLY, EVENT_ONLY, SPAN_AND_EVENT.');
   }
   if (options.baggage !== undefined && typeof options.baggage !== 'boolean') fail('Option "baggage" must be a boolean.');
-  if (options.compat !== undefined && (typeof options.compat !== 'object' || options.compat === null)) fail('Option "compat" must be an object: { openFeature?: boolean; openInference?: boolean }.');
+  if (options.compat !== undefined && (typeof options.compat !== 'object' || options.compat === null)) fail('Option "compat" must be an object: { openFeature?: boolean; openInference?: boolean; langfuse?: boolean; traceloop?: boolean; datadog?: boolean }.');
+  if (options.telemetry !== undefined && options.telemetry !== 'full' && options.telemetry !== 'stamp') fail('Option "telemetry" must be "full" or "stamp".');
   if (options.initTimeoutMs !== undefined && !(Number.isFinite(options.initTimeoutMs) && options.initTimeoutMs > 0)) fail('Option "initTimeoutMs" must be a positive number of milliseconds.');
   if (options.tracerProvider !== undefined && typeof (options.tracerProvider as { getTracer?: unknown }).getTracer !== 'function') fail('Option "tracerProvider" must have a getTracer() method (an OpenTelemetry TracerProvider).');
   if (options.meterProvider !== undefined && typeof (options.meterProvider as { getMeter?: unknown }).getMeter !== 'function') fail('Option "meterProvider" must have a getMeter() method (an OpenTelemetry MeterProvider).');

@@ -18,6 +18,7 @@ export type {
   PromptSlice,
   PromptVariablesByName,
   ResolvedPrompt,
+  TelemetryMode,
   VariablesOf,
 } from './resolved-prompt.js';
 
@@ -73,6 +74,12 @@ export type { PromptSpanProcessorOptions } from './telemetry/span-processor.js';
 export { CAPTURE_CONTENT_ENV } from './telemetry/content.js';
 export type { CaptureContentMode, RedactContent, RedactTarget } from './telemetry/content.js';
 export type { TelemetryCompatOptions } from './telemetry/prompt-info.js';
+export type { BackendLinkOptions } from './telemetry/backend-links.js';
+export {
+  ATTR_LANGFUSE_OBSERVATION_PROMPT_NAME, ATTR_LANGFUSE_OBSERVATION_PROMPT_VERSION, ATTR_TRACELOOP_PROMPT_KEY, ATTR_TRACELOOP_PROMPT_VERSION,
+  ATTR_TRACELOOP_PROMPT_VERSION_HASH, ATTR_TRACELOOP_ASSOCIATION_PROPERTIES_PREFIX, ATTR_DD_LLMOBS_PROMPT_TRACKING, EVENT_FEATURE_FLAG_EVALUATION,
+  ATTR_FEATURE_FLAG_PROVIDER_NAME, ATTR_FEATURE_FLAG_RESULT_REASON, ATTR_FEATURE_FLAG_VERSION, ATTR_FEATURE_FLAG_SET_ID,
+} from './telemetry/backend-links.js';
 export {
   ATTR_PROMPT_NAME, ATTR_PROMPT_VERSION, ATTR_PROMPT_HASH, ATTR_PROMPT_SLICE, ATTR_PROMPT_ENVIRONMENT, ATTR_PROMPT_ROLLOUT_PERCENT,
   ATTR_PROMPTPIN_STREAM_ABANDONED, ATTR_PROMPTPIN_OUTCOME_REFUSAL, ATTR_PROMPTPIN_OUTCOME_TOOL_CALL,

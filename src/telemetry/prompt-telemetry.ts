@@ -16,11 +16,12 @@ import {
 } from '@opentelemetry/api';
 import { ErrorCode, PromptError } from '../errors.js';
 import type { RenderedPrompt } from '../render/compile.js';
-import type { CallOptions, PromptOutcome, ResolvedPrompt } from '../resolved-prompt.js';
+import type { CallOptions, PromptOutcome, ResolvedPrompt, TelemetryMode } from '../resolved-prompt.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_INPUT_MESSAGES,
   ATTR_GEN_AI_OUTPUT_MESSAGES,
+  ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
   ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX,
   ATTR_GEN_AI_RESPONSE_FINISH_REASONS,
   ATTR_GEN_AI_RESPONSE_ID,
@@ -45,6 +46,9 @@ import { CAPTURE_CONTENT_ENV, inputMessages, resolveCaptureMode, variableText, t
 import { PromptMetrics } from './metrics.js';
 import { PROMPT_CONTEXT_KEY } from './prompt-context.js';
 import { buildPromptInfo, type PromptInfo, type TelemetryCompatOptions } from './prompt-info.js';
+import { EVENT_FEATURE_FLAG_EVALUATION } from './backend-links.js';
+import { CALL_HANDLE_KEY, PROMPT_LLM_CONTEXT_KEY, swapSyncHandle, type CallHandle, type FollowReading, type FollowSink, type ResultFollower, type SentRequest } from './call-handle.js';
+import { finishProvider, sentAttributes, systemInstructionParts } from './sent-request.js';
 import { readResult, StreamReader, type OutputMessage, type OutputPart, type ResultReading } from './readers.js';
 import { faithfulPromise, isStreamResult, isThenable, wrapStream, type StreamHooks } from './wrap.js';
 
@@ -81,6 +85,8 @@ export interface PromptTelemetryOptions {
   readonly wantsOutcome?: (prompt: ResolvedPrompt) => boolean;
   /** Environment read for the capture variable. @defaultValue process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** `full` or `stamp` (see `CallOptions.mode`). @defaultValue 'full' */
+  readonly mode?: TelemetryMode;
 }
 
 const NOOP_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
@@ -122,8 +128,16 @@ function outcomeFrom(reading: ResultReading | undefined, latencyMs: number): Pro
 }
 
 /** One call in flight: its span, its clock, and how it ends (exactly once). */
-class CallState implements StreamHooks {
+class CallState implements StreamHooks, CallHandle {
   ended = false;
+  /** Stamp mode: the span is a wrapper; the instrumented LLM span carries the GenAI attributes. */
+  stamp = false;
+  /** Set by a request builder (`promptpin/ai`, `promptpin/langchain`) to follow its SDK's results. */
+  follower: ResultFollower | undefined;
+  /** `gen_ai.provider.name` was set after start (by a request builder). */
+  providerSet = false;
+  /** What `fn` received, for the content a builder sends apart (system instructions). */
+  rendered: RenderedPrompt | undefined;
   reader: StreamReader | undefined;
   /** Input content kept for the `EVENT_*` capture modes. */
   eventInput: Attributes | undefined;
@@ -141,8 +155,30 @@ class CallState implements StreamHooks {
     readonly onOutcome: (outcome: PromptOutcome, span: Span) => void,
   ) {}
 
+  sent(request: SentRequest): void {
+    this.telemetry.sent(this, request);
+  }
+
+  follow(follower: ResultFollower): void {
+    this.follower = follower;
+  }
+
   /** A whole (non-stream) result, or a stream to follow. */
   settle(value: unknown): unknown {
+    const follower = this.follower;
+    if (follower !== undefined) {
+      try {
+        const sink: FollowSink = {
+          complete: (reading, result) => this.completeRead(reading, result),
+          fail: (err) => this.fail(err),
+          abandon: (reading) => this.abandonRead(reading),
+        };
+        const taken = follower.follow(value, sink);
+        if (taken !== undefined) return taken.value;
+      } catch (err) {
+        this.telemetry.fault(err, this.prompt, 'following a result');
+      }
+    }
     if (isStreamResult(value)) {
       try {
         this.reader = new StreamReader(this.recording && this.telemetry.captureOutput);
@@ -179,6 +215,21 @@ class CallState implements StreamHooks {
       t.fault(err, this.prompt, 'reading the result');
     }
     t.finish(this, outcomeFrom(reading, t.elapsed(this.startedAt)), reading, result ?? final ?? this.stream, undefined);
+  }
+
+  /** Completion with a reading made by a {@link ResultFollower}. */
+  completeRead(reading: FollowReading | undefined, result: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    const r = reading as ResultReading | undefined;
+    this.telemetry.finish(this, outcomeFrom(r, this.telemetry.elapsed(this.startedAt)), r, result, undefined);
+  }
+
+  /** An abandoned result, read so far by a {@link ResultFollower}. */
+  abandonRead(reading: FollowReading | undefined): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.telemetry.finish(this, { error: false, abandoned: true }, reading as ResultReading | undefined, this.stream, undefined, true);
   }
 
   fail(err: unknown): void {
@@ -220,6 +271,7 @@ export class PromptTelemetry {
   readonly #onError: (err: unknown) => void;
   readonly #clock: () => number;
   readonly #wantsOutcome: (prompt: ResolvedPrompt) => boolean;
+  readonly #defaultMode: TelemetryMode;
   readonly #infos = new WeakMap<ResolvedPrompt, PromptInfo>();
   /** Capture content on the span / in an event. */
   readonly captureSpan: boolean;
@@ -233,6 +285,7 @@ export class PromptTelemetry {
     this.#wantsOutcome = options.wantsOutcome ?? ((prompt) => prompt.rolloutPercent !== undefined);
     this.#compat = options.compat ?? {};
     this.#baggage = options.baggage === true;
+    this.#defaultMode = options.mode === 'stamp' ? 'stamp' : 'full';
     this.#redact = options.redact;
     this.#mode = resolveCaptureMode(options.captureContent, (options.env ?? process.env)[CAPTURE_CONTENT_ENV]);
     this.captureSpan = this.#mode === 'SPAN_ONLY' || this.#mode === 'SPAN_AND_EVENT';
@@ -273,17 +326,21 @@ export class PromptTelemetry {
     let ctx: Context | undefined;
     let span = NOOP_SPAN;
     let recording = false;
+    const stamp = (opts?.mode ?? this.#defaultMode) === 'stamp';
     try {
       info = this.#info(prompt);
-      const attributes = opts?.attributes === undefined ? info.startAttributes : { ...opts.attributes, ...info.startAttributes };
+      const own = stamp ? info.stampStartAttributes : info.startAttributes;
+      const attributes = opts?.attributes === undefined ? own : { ...opts.attributes, ...own };
       // Same as tracer.startActiveSpan (startSpan, setSpan, with), done by hand so that the context
       // can also carry the prompt key, and a faulty tracer cannot take `fn` down with it.
-      span = this.#tracer.startSpan(info.spanName, { kind: SpanKind.CLIENT, attributes }, parent);
+      span = this.#tracer.startSpan(stamp ? info.stampSpanName : info.spanName, { kind: stamp ? SpanKind.INTERNAL : SpanKind.CLIENT, attributes }, parent);
       recording = span.isRecording();
+      if (recording && info.featureFlagEvent !== undefined) span.addEvent(EVENT_FEATURE_FLAG_EVALUATION, info.featureFlagEvent);
       if (recording || this.#baggage || !sameSpanContext(span, parent)) {
         ctx = trace.setSpan(parent, span);
         // Only recording spans have recording children for PromptSpanProcessor to stamp.
         if (recording) ctx = ctx.setValue(PROMPT_CONTEXT_KEY, info.contextAttributes);
+        if (recording && stamp) ctx = ctx.setValue(PROMPT_LLM_CONTEXT_KEY, info.llmAttributes);
         if (this.#baggage) ctx = this.#withBaggage(ctx, prompt);
       }
       // else: a no-op tracer handed back the parent's span context: activating it changes nothing.
@@ -302,14 +359,21 @@ export class PromptTelemetry {
       return ctx === undefined ? fn(rendered, span) : context.with(ctx, fn, undefined, rendered, span);
     }
     const state = new CallState(this, prompt, info, span, recording, this.#clock(), opts as CallOptions<unknown, unknown> | undefined, onOutcome);
-    if (recording && this.captureOutput) this.#captureInput(state, rendered, opts?.vars);
+    state.stamp = stamp;
+    state.rendered = rendered;
+    // Request builders find the call here (to stamp what they sent, to follow their SDK's results).
+    ctx = (ctx ?? parent).setValue(CALL_HANDLE_KEY, state);
+    if (recording && this.captureOutput && !stamp) this.#captureInput(state, rendered, opts?.vars);
 
     let result: R;
+    const previous = swapSyncHandle(state);
     try {
-      result = ctx === undefined ? fn(rendered, span) : context.with(ctx, fn, undefined, rendered, span);
+      result = context.with(ctx, fn, undefined, rendered, span);
     } catch (err) {
       state.fail(err);
       throw err;
+    } finally {
+      swapSyncHandle(previous);
     }
     if (isThenable(result)) {
       const mapped = Promise.resolve(result).then(
@@ -411,9 +475,12 @@ export class PromptTelemetry {
           span.setStatus({ code: SpanStatusCode.ERROR, ...(error instanceof Error ? { message: error.message } : {}) });
           span.setAttribute(ATTR_ERROR_TYPE, errorType!);
           if (state.eventInput !== undefined) span.addEvent(EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS, state.eventInput);
+        } else if (state.stamp) {
+          this.#stampResponse(state, outcome, abandoned);
         } else {
           this.#responseAttributes(state, outcome, reading, abandoned);
         }
+        if (!state.stamp && state.info?.providerKnown === false && !state.providerSet) finishProvider(span, reading?.format);
       } catch (err) {
         this.fault(err, prompt, 'setting span attributes');
       }
@@ -423,15 +490,17 @@ export class PromptTelemetry {
         const m = this.#metrics.get();
         m.calls.add(1, info.metricBase);
         const latency = outcome.latency_ms;
-        if (typeof latency === 'number') {
+        // Stamp mode: the instrumentation records the gen_ai.client.* metrics; counting them here too would double them.
+        const genAi = !state.stamp;
+        if (genAi && typeof latency === 'number') {
           m.duration.record(latency / 1000, errorType === undefined ? info.metricBase : { ...info.metricBase, [ATTR_ERROR_TYPE]: errorType });
         }
         // Every errors point carries error.type: `_OTHER` when the outcome (hook) reported the error.
         if (outcome.error === true) m.errors.add(1, { ...info.metricBase, [ATTR_ERROR_TYPE]: errorType ?? ERROR_TYPE_VALUE_OTHER });
         if (outcome.refusal === true) m.refusals.add(1, info.metricBase);
         if (outcome.tool_call === true) m.toolCalls.add(1, info.metricBase);
-        if (typeof outcome.input_tokens === 'number') m.tokenUsage.record(outcome.input_tokens, info.metricInput);
-        if (typeof outcome.output_tokens === 'number') m.tokenUsage.record(outcome.output_tokens, info.metricOutput);
+        if (genAi && typeof outcome.input_tokens === 'number') m.tokenUsage.record(outcome.input_tokens, info.metricInput);
+        if (genAi && typeof outcome.output_tokens === 'number') m.tokenUsage.record(outcome.output_tokens, info.metricOutput);
       } catch (err) {
         this.fault(err, prompt, 'recording metrics');
       }
@@ -446,6 +515,40 @@ export class PromptTelemetry {
     } catch (err) {
       this.fault(err, prompt, 'ending the span');
     }
+  }
+
+  /** Stamps what a request builder sent on a full-mode call span. Never throws. @internal */
+  sent(state: CallState, request: SentRequest): void {
+    try {
+      if (!state.recording || state.ended || state.stamp) return;
+      const { attributes, spanName, provider } = sentAttributes(state.prompt, request, state.info?.providerKnown === true || state.providerSet);
+      if (provider) state.providerSet = true;
+      if (spanName !== undefined) state.span.updateName(spanName);
+      const system = request.systemInstructions;
+      if (this.captureOutput && system !== undefined && system.length > 0 && Array.isArray(state.rendered)) {
+        const name = state.prompt.name;
+        const parts = systemInstructionParts(system, (text) => this.#redacted(text, { kind: 'input', prompt: name, key: 'system' }));
+        const rest = state.rendered.filter((m) => m.role !== 'system');
+        const content: Attributes = {
+          [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: JSON.stringify(parts),
+          [ATTR_GEN_AI_INPUT_MESSAGES]: JSON.stringify(inputMessages(rest, (text, role) => this.#redacted(text, { kind: 'input', prompt: name, key: role }))),
+        };
+        if (this.captureSpan) Object.assign(attributes, content);
+        if (this.captureEvent && state.eventInput !== undefined) state.eventInput = { ...state.eventInput, ...content };
+      }
+      state.span.setAttributes(attributes);
+    } catch (err) {
+      this.fault(err, state.prompt, 'stamping the request sent');
+    }
+  }
+
+  /** Stamp mode: the wrapper keeps only promptpin's own outcome attributes. */
+  #stampResponse(state: CallState, outcome: PromptOutcome, abandoned: boolean): void {
+    const attrs: Record<string, AttributeValue> = {};
+    if (outcome.refusal === true) attrs[ATTR_PROMPTPIN_OUTCOME_REFUSAL] = true;
+    if (outcome.tool_call === true) attrs[ATTR_PROMPTPIN_OUTCOME_TOOL_CALL] = true;
+    if (abandoned) attrs[ATTR_PROMPTPIN_STREAM_ABANDONED] = true;
+    state.span.setAttributes(attrs);
   }
 
   #info(prompt: ResolvedPrompt): PromptInfo {
