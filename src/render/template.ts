@@ -97,8 +97,8 @@ function lineCounter(src: string): (index: number) => number {
       pos = 0;
       line = 1;
     }
+    step(index - pos + 1);
     for (; pos < index; pos++) if (src.charCodeAt(pos) === 10) line++;
-    step(1);
     return line;
   };
 }
