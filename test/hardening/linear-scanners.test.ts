@@ -181,7 +181,7 @@ describe('YAML: unique keys and lineOf agree with the yaml package', () => {
   // after a key with an empty value (`b:`), yaml placed a duplicate on the line before it, where
   // we name the key's own line.
   it('should report the same errors with the same messages and lines (a duplicate on its own key line)', () => {
-    const errorsOf = (d: ReturnType<typeof parseDocument>, lc: LineCounter) => d.errors.map((e) => ({ code: e.code, line: lc.linePos(e.pos[0]).line, message: e.message }));
+    const errorsOf = (d: { readonly errors: readonly { code: string; pos: [number, number]; message: string }[] }, lc: LineCounter) => d.errors.map((e) => ({ code: e.code, line: lc.linePos(e.pos[0]).line, message: e.message }));
     fc.assert(
       fc.property(doc, (text) => {
         const lcA = new LineCounter();

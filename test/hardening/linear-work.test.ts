@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { checkFolder, formatChangelogEntry, startRollout } from '../../src/index.js';
 import { parseYamlSafely } from '../../src/internal/safe-data.js';
 import { countSteps } from '../../src/internal/steps.js';
-import { collapseLineBreaks, cutAtWithSpace, isCrOrLf, isLf, stripSuffixWithSpace, trimBlankLines } from '../../src/internal/text.js';
+import { collapseLineBreaks, cutAtWithSpace, isLf, stripSuffixWithSpace } from '../../src/internal/text.js';
 import { parsePromptFile } from '../../src/registry/prompt-file.js';
 import { parseReleaseFile } from '../../src/registry/release.js';
 import type { PromptEntry } from '../../src/registry/types.js';
