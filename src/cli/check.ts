@@ -1,6 +1,7 @@
 /** `promptpin check`: validates the folder for CI, listing every problem with file and line. */
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter } from 'yaml';
 import { ErrorCode, formatIssue, isPromptError, type RegistryIssue } from '../errors.js';
+import { parseYamlDocument } from '../internal/safe-data.js';
 import { splitFrontMatter } from '../registry/prompt-file.js';
 import { checkFolder, type FolderFiles } from '../registry/registry.js';
 import type { PromptVersion } from '../registry/types.js';
@@ -21,7 +22,7 @@ function exampleLine(text: string, index: number): number | undefined {
   const parts = splitFrontMatter(text);
   if (!parts) return undefined;
   const lineCounter = new LineCounter();
-  const doc = parseDocument(parts.yaml, { lineCounter });
+  const doc = parseYamlDocument(parts.yaml, { lineCounter });
   const node = (doc.getIn(['examples', index], true) ?? doc.get('examples', true)) as { range?: [number, number, number] } | undefined;
   return node?.range ? lineCounter.linePos(node.range[0]).line + 1 : undefined;
 }

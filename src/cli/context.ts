@@ -1,4 +1,5 @@
 /** What every verb shares: options, the folder's files, author, atomic writes, output. */
+import { stripSuffixWithSpace } from '../internal/text.js';
 import { spawnSync } from 'node:child_process';
 import { mkdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
@@ -276,7 +277,7 @@ async function writeLocked(folder: string, writes: readonly PlannedWrite[], hook
     } catch (err) {
       const stuck = await restore(folder, done);
       if (stuck.length === 0) throw err;
-      const why = (err instanceof Error ? err.message : String(err)).replace(/\s*Re-run the command\.$/, '');
+      const why = stripSuffixWithSpace(err instanceof Error ? err.message : String(err), 'Re-run the command.');
       throw new ChangeRefused(
         `the change was only partly written: ${why} ${stuck.map((f) => basename(f)).join(', ')} ${stuck.length === 1 ? 'was' : 'were'} already written and could not be put back. Compare the folder with git (git status, git diff) and finish or undo the change by hand.`,
         err instanceof ChangeRefused ? err.issues : [],

@@ -1,4 +1,5 @@
 /** `promptpin status [name]`: per prompt and environment, what is live and since when. */
+import { cutAtWithSpace } from '../internal/text.js';
 import { join } from 'node:path';
 import { ErrorCode, formatIssue, isPromptError } from '../errors.js';
 import { latestChangelogEntry, parseChangelog } from '../registry/changelog.js';
@@ -48,7 +49,7 @@ export async function runStatus(io: Io, args: readonly string[]): Promise<number
   } catch (err) {
     if (!isPromptError(err)) throw err;
     const where = check.issues.filter((i) => i.file === RELEASE_FILE).map((i) => formatIssue({ ...i, file: show(ctx, join(ctx.dir, RELEASE_FILE)) }));
-    releaseError = `${where.length ? where.join('; ') : err.message.replace(/\s*Fix it.*$/s, '')}: stable versions and rollouts cannot be shown. Clients keep serving their last valid registry. Fix ${show(ctx, join(ctx.dir, RELEASE_FILE))} (git diff shows what changed), then run \`${command(ctx, 'check')}\`.`;
+    releaseError = `${where.length ? where.join('; ') : cutAtWithSpace(err.message, 'Fix it')}: stable versions and rollouts cannot be shown. Clients keep serving their last valid registry. Fix ${show(ctx, join(ctx.dir, RELEASE_FILE))} (git diff shows what changed), then run \`${command(ctx, 'check')}\`.`;
   }
   const rows: StatusRow[] = [];
   for (const prompt of names) {

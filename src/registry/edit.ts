@@ -9,9 +9,10 @@
  * breaks one. They do not know which versions exist or are locked: validate the folder after the
  * edit (`checkFolder`) before writing it, as the CLI does.
  */
-import { isMap, isScalar, isSeq, parseDocument, stringify as yamlStringify, type Document, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, stringify as yamlStringify, type Document, type YAMLMap } from 'yaml';
 import { ErrorCode, PromptError } from '../errors.js';
-import { LIMITS, parseYamlSafely } from '../internal/safe-data.js';
+import { LIMITS, parseYamlDocument, parseYamlSafely } from '../internal/safe-data.js';
+import { collapseLineBreaks, isLf, stripSuffixWithSpace } from '../internal/text.js';
 import { formatLock, parseLock, type Lock } from './lock.js';
 import { splitFrontMatter } from './prompt-file.js';
 import { DEFAULT_MIN_SAMPLES, expectedNoteProblem, parseDuration } from './release.js';
@@ -107,7 +108,12 @@ function guardText(g: unknown): string {
   if (typeof g !== 'object' || g === null) return String(g);
   const r = g as Record<string, unknown>;
   const signal = str(r.signal) ?? '?';
-  const value = (v: unknown): string => (str(v) ?? '?').trim().replace(/^[+-]/, '').replace(/\s*(pp|%)$/, '');
+  const sign = (v: unknown): string => (str(v) ?? '?').trim().replace(/^[+-]/, '');
+  // Not /\s*(pp|%)$/: that backtracked quadratically over a long run of spaces.
+  const value = (v: unknown): string => {
+    const t = sign(v);
+    return stripSuffixWithSpace(t, t.endsWith('pp') ? 'pp' : '%');
+  };
   if (r.max_increase !== undefined) return `${signal}:+${value(r.max_increase)}pp`;
   if (r.max_decrease !== undefined) return `${signal}:-${value(r.max_decrease)}pp`;
   if (r.max_change !== undefined) return `${signal}:${value(r.max_change)}%`;
@@ -197,7 +203,7 @@ export function percentProblem(percent: number): string | null {
 }
 
 function openDoc(text: string | undefined): Document {
-  const doc = parseDocument(text === undefined || text.trim() === '' ? 'environments: {}\n' : text, { schema: 'core', uniqueKeys: true, prettyErrors: false });
+  const doc = parseYamlDocument(text === undefined || text.trim() === '' ? 'environments: {}\n' : text, { schema: 'core', uniqueKeys: true, prettyErrors: false });
   const err = doc.errors[0];
   if (err) refuse(`promptpin.yaml is not valid YAML (${err.message.split('\n')[0]}). Fix it (promptpin check shows where), then retry.`);
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) doc.contents = doc.createNode({ environments: {} }) as never;
@@ -285,7 +291,7 @@ export function startRollout(text: string | undefined, env: string, name: string
     salt: options.salt ?? `${name}@${options.candidate}`,
     started: options.started,
     author: options.author,
-    expected: options.expected.trim().replace(/\s*\n\s*/g, ' '),
+    expected: collapseLineBreaks(options.expected.trim(), isLf),
     guards: [],
     min_samples: options.minSamples ?? DEFAULT_MIN_SAMPLES,
     ...(options.window !== undefined ? { window: options.window } : {}),
@@ -466,7 +472,7 @@ export function preparePublishText(input: PreparePublishInput): string {
   if (input.message !== undefined && input.message.trim() === '') refuse('The message is empty: say why this version exists.');
   let edited = setTopLevelScalar(front, 'author', input.author.trim());
   if (input.message !== undefined) edited = setTopLevelScalar(edited, 'message', input.message.trim());
-  const message = parseDocument(edited, { schema: 'core' }).get('message');
+  const message = parseYamlDocument(edited, { schema: 'core' }).get('message');
   if (typeof message !== 'string' || message.trim() === '') refuse('A version needs a message saying why it exists: pass --message "…".');
   const out = `---\n${edited}${edited === '' || edited.endsWith('\n') ? '' : '\n'}---\n${body}`;
   // Defensive (no known input reaches it): the file must read back as written, so no front-matter
@@ -481,7 +487,7 @@ export function preparePublishText(input: PreparePublishInput): string {
  * styles and spacing included, stays as the author wrote it.
  */
 function setTopLevelScalar(yamlText: string, key: string, value: string): string {
-  const doc = parseDocument(yamlText === '' ? '{}' : yamlText, { schema: 'core', uniqueKeys: true, prettyErrors: false });
+  const doc = parseYamlDocument(yamlText === '' ? '{}' : yamlText, { schema: 'core', uniqueKeys: true, prettyErrors: false });
   const err = doc.errors[0];
   if (err) refuse(`The front matter is not valid YAML (${err.message.split('\n')[0]}).`);
   if (!isMap(doc.contents)) refuse('The front matter must be a YAML mapping (model:, variables:, …).');
