@@ -3,6 +3,7 @@ import { ErrorCode, isPromptError, PromptError, PromptNotFoundError } from './er
 import { parsePromptFile } from './registry/prompt-file.js';
 
 import type { PromptEntry, PromptVersion, Registry, Release } from './registry/types.js';
+import { describeVersions } from './registry/version-numbers.js';
 import { candidateThreshold, createBucketer } from './resolve/bucket.js';
 import type { PromptOutcome, PromptRuntime, ResolvedPrompt, VariablesOf } from './resolved-prompt.js';
 import { ResolvedPromptImpl } from './resolved-prompt.js';
@@ -542,7 +543,7 @@ export class PromptClient {
     if (p) return p;
     const v: PromptVersion | undefined = plan.entry?.versions.get(version);
     if (!v) {
-      const known = plan.entry ? [...plan.entry.versions.keys()].join(', ') : 'none';
+      const known = plan.entry ? describeVersions(plan.entry.versions.keys()) : 'none';
       throw new PromptNotFoundError(
         ErrorCode.VERSION_NOT_FOUND,
         plan.name,
