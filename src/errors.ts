@@ -30,6 +30,12 @@ export const ErrorCode = {
   TELEMETRY_FAILED: 'TELEMETRY_FAILED',
   /** A change to the prompts folder was refused (CLI and release-file edits). */
   CHANGE_REFUSED: 'CHANGE_REFUSED',
+  /**
+   * A reload was refused because the new registry has none of the releases the serving one has in
+   * the client's environment (an empty, comment-only or missing `promptpin.yaml` mid-write); the
+   * last good registry keeps serving.
+   */
+  RELEASES_REMOVED: 'RELEASES_REMOVED',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

@@ -375,3 +375,30 @@ export function parseCompiledRegistry(value: unknown, file: string = 'registry.j
   }
   return registry;
 }
+
+/**
+ * The rule a reload must pass before it replaces a serving registry: the new registry keeps at
+ * least one of the releases the serving one has in `environment`. An empty, comment-only or
+ * missing `promptpin.yaml` (what an editor, `cp` or `git checkout` exposes for a moment) parses as
+ * "no releases"; swapping it in would make every `get` throw PROMPT_NOT_RELEASED.
+ *
+ * Pure: the client calls it with its last good registry. A first load has no previous registry and
+ * is never refused by it. To remove every release on purpose, restart the clients (or remove them
+ * in two steps: keep one release while the others go, then the last).
+ *
+ * @returns null when `next` may replace `prev`, else the issue (code RELEASES_REMOVED).
+ */
+export function releaseRegressionProblem(prev: Registry, next: Registry, environment: string): RegistryIssue | null {
+  const before = prev.environments.get(environment);
+  if (before === undefined || before.size === 0) return null;
+  const after = next.environments.get(environment);
+  if (after !== undefined) for (const name of before.keys()) if (after.has(name)) return null;
+  const names = [...before.keys()].sort();
+  const shown = names.length > 5 ? `${names.slice(0, 5).join(', ')}, … (${names.length - 5} more)` : names.join(', ');
+  const now = after === undefined || after.size === 0 ? `none in "${environment}"` : `only ${after.size} other prompt${after.size === 1 ? '' : 's'} in "${environment}"`;
+  return {
+    code: ErrorCode.RELEASES_REMOVED,
+    field: `environments.${environment}`,
+    message: `the new registry releases none of the ${names.length} prompt${names.length === 1 ? '' : 's'} released in "${environment}" now (${shown}); it has ${now}. An empty, comment-only or missing ${RELEASE_FILE} (a file being written, a checkout in progress) reads as "no releases", so the reload was refused and the last good registry keeps serving. Fix ${RELEASE_FILE} and reload; to remove every release on purpose, restart the client`,
+  };
+}
