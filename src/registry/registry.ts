@@ -36,6 +36,25 @@ export interface FolderCheck {
 
 const PROMPT_PATH = /^(.+)\/([1-9]\d*)\.prompt$/;
 
+/**
+ * Parsed `.prompt` files by path and exact text (bounded by size): a reload after one file changed
+ * parses that file, not the folder. Versions are frozen, so sharing them is safe.
+ */
+const parsedFiles = new LRUCache<string, ReturnType<typeof parsePromptFile>>({
+  maxSize: 32 * 1024 * 1024,
+  sizeCalculation: (_v, key) => Math.max(1, key.length * 2),
+});
+
+function parseCached(text: string, name: string, version: number, path: string): ReturnType<typeof parsePromptFile> {
+  const key = `${path}\u0000${text}`;
+  let parsed = parsedFiles.get(key);
+  if (parsed === undefined) {
+    parsed = parsePromptFile(text, name, version, path);
+    parsedFiles.set(key, parsed);
+  }
+  return parsed;
+}
+
 /** Validates a whole folder and reports every problem (used by loading and `promptpin check`). */
 export function checkFolder(files: FolderFiles): FolderCheck {
   const issues: RegistryIssue[] = [];
@@ -63,7 +82,7 @@ export function checkFolder(files: FolderFiles): FolderCheck {
     }
     if (!seenFiles.has(name)) seenFiles.set(name, new Set());
     seenFiles.get(name)!.add(version);
-    const parsed = parsePromptFile(text, name, version, path);
+    const parsed = parseCached(text, name, version, path);
     if (!parsed.ok) {
       issues.push(...parsed.issues);
       continue;
