@@ -380,7 +380,12 @@ export class PromptClient {
     return plan.stable as ResolvedPrompt<VariablesOf<N>>;
   }
 
-  /** Re-reads the source now. A bad registry is reported and the last good one keeps serving. */
+  /**
+   * Re-reads the source now. A bad registry is reported and the last good one keeps serving; so is
+   * one that releases none of the prompts released now in this environment (RELEASES_REMOVED: an
+   * empty, comment-only or missing `promptpin.yaml` caught mid-write). Guard state is untouched by
+   * a refused reload.
+   */
   reload(): Promise<ReloadResult> {
     if (this.#closed) return Promise.reject(this.#closedError('reload'));
     if (this.#reloading) {
