@@ -3,6 +3,9 @@ import { ErrorCode, isPromptError, PromptError, PromptNotFoundError } from './er
 import { parsePromptFile } from './registry/prompt-file.js';
 
 import type { PromptEntry, PromptVersion, Registry, Release } from './registry/types.js';
+import { describeVersions } from './registry/version-numbers.js';
+import { registryError, releaseRegressionProblem } from './registry/registry.js';
+import { RELEASE_FILE } from './registry/release.js';
 import { candidateThreshold, createBucketer } from './resolve/bucket.js';
 import type { PromptOutcome, PromptRuntime, ResolvedPrompt, TelemetryMode, VariablesOf } from './resolved-prompt.js';
 import { ResolvedPromptImpl } from './resolved-prompt.js';
@@ -325,6 +328,7 @@ export class PromptClient {
         }),
       ]);
       this.#swap(registry, false);
+      this.#warnIfUnreleased(registry);
     } catch (err) {
       const error = toPromptError(err);
       if (!this.#options.fallbacks || Object.keys(this.#options.fallbacks).length === 0) {
@@ -340,7 +344,10 @@ export class PromptClient {
         // The first load is still running: serve its registry as soon as it arrives.
         first.then(
           (registry) => {
-            if (!this.#closed && this.#state.registry === null) this.#swap(registry, true);
+            if (!this.#closed && this.#state.registry === null) {
+              this.#swap(registry, true);
+              this.#warnIfUnreleased(registry);
+            }
           },
           (err: unknown) => {
             if (!this.#closed) this.#reportError(toPromptError(err));
@@ -384,7 +391,12 @@ export class PromptClient {
     return plan.stable as ResolvedPrompt<VariablesOf<N>>;
   }
 
-  /** Re-reads the source now. A bad registry is reported and the last good one keeps serving. */
+  /**
+   * Re-reads the source now. A bad registry is reported and the last good one keeps serving; so is
+   * one that releases none of the prompts released now in this environment (RELEASES_REMOVED: an
+   * empty, comment-only or missing `promptpin.yaml` caught mid-write). Guard state is untouched by
+   * a refused reload.
+   */
   reload(): Promise<ReloadResult> {
     if (this.#closed) return Promise.reject(this.#closedError('reload'));
     if (this.#reloading) {
@@ -398,6 +410,10 @@ export class PromptClient {
         try {
           const registry = await this.#source.load();
           if (this.#closed) return { success: true, changed: false, revision: registry.revision };
+          // A reload never empties the serving registry: guard state and plans stay as they are.
+          const prev = this.#state.registry;
+          const removed = prev === null ? null : releaseRegressionProblem(prev, registry, this.#environment);
+          if (removed) throw registryError([{ ...removed, message: `${this.#source.description}: ${removed.message}` }]);
           const changed = this.#swap(registry, true);
           result = { success: true, changed, revision: registry.revision };
         } catch (err) {
@@ -454,6 +470,21 @@ export class PromptClient {
     this.#closed = true;
     this.#unwatch?.();
     await this.#source.close?.();
+  }
+
+  /**
+   * A first registry with prompts but no release in this environment (a locked folder before its
+   * first promote, an environment name with a typo) serves only pinned versions: say so once.
+   */
+  #warnIfUnreleased(registry: Registry): void {
+    if (registry.prompts.size === 0 || (registry.environments.get(this.#environment)?.size ?? 0) > 0) return;
+    const others = [...registry.environments.keys()].filter((e) => (registry.environments.get(e)?.size ?? 0) > 0).sort();
+    this.#reportError(
+      new PromptError(
+        ErrorCode.PROMPT_NOT_RELEASED,
+        `Registry from ${this.#source.description} has ${registry.prompts.size} prompt${registry.prompts.size === 1 ? '' : 's'} but no release in environment "${this.#environment}"${others.length ? ` (releases exist in: ${others.slice(0, 5).join(', ')})` : ''}: get() without { version } throws PROMPT_NOT_RELEASED until ${RELEASE_FILE} releases one (promptpin promote <name> --to N). Serving pinned versions only.`,
+      ),
+    );
   }
 
   #swap(registry: Registry, notify: boolean): boolean {
@@ -553,7 +584,7 @@ export class PromptClient {
     if (p) return p;
     const v: PromptVersion | undefined = plan.entry?.versions.get(version);
     if (!v) {
-      const known = plan.entry ? [...plan.entry.versions.keys()].join(', ') : 'none';
+      const known = plan.entry ? describeVersions(plan.entry.versions.keys()) : 'none';
       throw new PromptNotFoundError(
         ErrorCode.VERSION_NOT_FOUND,
         plan.name,

@@ -38,6 +38,12 @@ export const ErrorCode = {
   UNSAFE_PATH: 'UNSAFE_PATH',
   /** A path that must be a regular file is a FIFO, a device, a socket or a directory. */
   SPECIAL_FILE: 'SPECIAL_FILE',
+  /**
+   * A reload was refused because the new registry has none of the releases the serving one has in
+   * the client's environment (an empty, comment-only or missing `promptpin.yaml` mid-write); the
+   * last good registry keeps serving.
+   */
+  RELEASES_REMOVED: 'RELEASES_REMOVED',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

@@ -14,6 +14,7 @@ import { CHANGELOG_FILE } from '../registry/changelog.js';
 import { LOCK_FILE } from '../registry/lock.js';
 import { checkFolder, type FolderFiles } from '../registry/registry.js';
 import { RELEASE_FILE } from '../registry/release.js';
+import { versionNumberProblem } from '../registry/version-numbers.js';
 import { readFolder } from '../sources/folder-source.js';
 
 /** The process around the CLI (injected so verbs never touch globals directly). */
@@ -358,7 +359,10 @@ export function versionArg(text: string | undefined, what: string, usage: string
   if (text === undefined) throw new UsageError(`missing ${what}.`, usage);
   const m = /^v?([1-9]\d*)$/.exec(text.trim());
   if (!m) throw new UsageError(`${what} "${text}" is not a version number (1, 2, 3, … or v3).`, usage);
-  return Number(m[1]);
+  const n = Number(m[1]);
+  const bad = versionNumberProblem(n);
+  if (bad) throw new UsageError(`${what}: ${bad}.`, usage);
+  return n;
 }
 
 /** Parses a percent argument (`10`, `12.5`, `50%`). */

@@ -3,6 +3,7 @@ import { latestChangelogEntry, parseChangelog, type ParsedChangelogEntry } from 
 import { readRelease } from '../registry/edit.js';
 import { checkFolder } from '../registry/registry.js';
 import type { PromptVersion } from '../registry/types.js';
+import { maxVersion } from '../registry/version-numbers.js';
 import { ChangeRefused, COMMON_OPTIONS, command, emit, loadFolder, makeCtx, parseVerbArgs, positionals, type Io } from './context.js';
 import { compareVersions, summarizeDiff } from './version-diff.js';
 
@@ -45,7 +46,7 @@ export async function runExplain(io: Io, args: readonly string[]): Promise<numbe
   const entry = latestChangelogEntry(parseChangelog(state.changelogText), name, ctx.env);
   const action = entry?.action ?? (release?.rollout ? 'rollout' : release ? 'stable' : 'publish');
   const text = entry?.change ?? '';
-  const latest = Math.max(...versions.keys());
+  const latest = maxVersion(versions.keys());
 
   let from: number | undefined;
   let to: number;

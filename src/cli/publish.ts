@@ -7,6 +7,7 @@ import { parseLock } from '../registry/lock.js';
 import { nameProblem } from '../registry/names.js';
 import { parsePromptFile } from '../registry/prompt-file.js';
 import { checkFolder } from '../registry/registry.js';
+import { MAX_VERSION, nextVersion } from '../registry/version-numbers.js';
 import {
   CHANGE_OPTIONS,
   ChangeRefused,
@@ -65,7 +66,15 @@ export async function runPublish(io: Io, args: readonly string[], hooks: WriteCh
   let draft = false;
   if (values.from !== undefined) {
     const sourceText = values.from === '-' ? await io.readStdin() : await readFile(resolve(io.cwd, values.from), 'utf8');
-    version = latest + 1;
+    const next = nextVersion(nums);
+    if (next === null) {
+      throw new ChangeRefused(
+        latest > MAX_VERSION
+          ? `${name}/${latest}.prompt: version ${latest} is above the limit of ${MAX_VERSION}. Rename or remove this file (a typo or a bad merge?), then publish again.`
+          : `"${name}" already has v${latest}, the highest version number promptpin accepts. Publish the change under a new prompt name.`,
+      );
+    }
+    version = next;
     const baseText = latest ? promptText(files, name, latest) : undefined;
     text = preparePublishText({ sourceText, author, ...(baseText !== undefined ? { baseText } : {}), ...(values.message !== undefined ? { message: values.message } : {}) });
   } else {

@@ -17,6 +17,7 @@ import { formatLock, parseLock, type Lock } from './lock.js';
 import { splitFrontMatter } from './prompt-file.js';
 import { DEFAULT_MIN_SAMPLES, expectedNoteProblem, parseDuration } from './release.js';
 import type { BreachAction, GuardSpec } from './types.js';
+import { MAX_VERSION, versionNumberProblem } from './version-numbers.js';
 
 /** A rollout as written in `promptpin.yaml` (raw values, as read, not validated further). */
 export interface RolloutSnapshot {
@@ -268,7 +269,8 @@ export function startRollout(text: string | undefined, env: string, name: string
       `${label} already has a rollout: v${r.candidate} at ${r.percent}%${r.started ? ` since ${r.started}` : ''}${r.author ? ` by ${r.author}` : ''}. One rollout at a time: ramp, promote or roll back v${r.candidate} first.`,
     );
   }
-  if (!Number.isInteger(options.candidate) || options.candidate < 1) refuse(`Candidate ${options.candidate} is not a version number. Use --to N with N ≥ 1.`);
+  const badCandidate = versionNumberProblem(options.candidate);
+  if (badCandidate) refuse(`Cannot start a rollout of ${label}: candidate ${badCandidate}. Use --to N with 1 ≤ N ≤ ${MAX_VERSION}.`);
   if (options.candidate === current.stable) refuse(`v${options.candidate} is already stable for ${label}: a rollout needs a different candidate.`);
   const p = percentProblem(options.percent);
   if (p) refuse(`Cannot start a rollout of ${label}: ${p}.`);
@@ -353,7 +355,8 @@ export function promoteRollout(text: string | undefined, env: string, name: stri
 export function releaseVersion(text: string | undefined, env: string, name: string, version: number): string {
   const current = readRelease(text, env, name);
   const label = releaseLabel(env, name);
-  if (!Number.isInteger(version) || version < 1) refuse(`${version} is not a version number.`);
+  const bad = versionNumberProblem(version);
+  if (bad) refuse(`Cannot release ${label}: ${bad}. Use --to N with 1 ≤ N ≤ ${MAX_VERSION}.`);
   if (current?.rollout) {
     refuse(`${label} has a rollout of v${current.rollout.candidate} running: promote it (\`promptpin promote ${name}\`) or roll it back before releasing another version.`);
   }
@@ -393,7 +396,8 @@ export function rollbackRelease(text: string | undefined, env: string, name: str
     doc.deleteIn(['environments', env, name, 'rollout']);
     return serialize(doc);
   }
-  if (!Number.isInteger(options.to) || options.to < 1) refuse(`${options.to} is not a version number.`);
+  const badTo = versionNumberProblem(options.to);
+  if (badTo) refuse(`Cannot roll back ${label}: ${badTo}. Use --to N with 1 ≤ N ≤ ${MAX_VERSION}.`);
   if (options.to === current.stable && !current.rollout) refuse(`v${options.to} is already stable for ${label} and no rollout is running: nothing to roll back.`);
   doc.setIn(['environments', env, name, 'stable'], options.to);
   if (current.rollout) doc.deleteIn(['environments', env, name, 'rollout']);
@@ -416,6 +420,8 @@ export function addToLock(lockText: string | undefined, versions: readonly { rea
   const next = new Map<string, Map<number, string>>();
   for (const [name, vs] of lock) next.set(name, new Map(vs));
   for (const v of versions) {
+    const bad = versionNumberProblem(v.version);
+    if (bad) refuse(`Cannot lock ${v.name} v${v.version}: ${bad}.`);
     const existing = next.get(v.name)?.get(v.version);
     if (existing !== undefined && existing !== v.hash) {
       throw new PromptError(ErrorCode.VERSION_IMMUTABLE, `${v.name} v${v.version} is locked with ${existing.slice(0, 19)}, not ${v.hash.slice(0, 19)}: a released version is never rewritten. Restore it from git and publish the change as a new version.`);

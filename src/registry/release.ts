@@ -3,6 +3,7 @@ import { ErrorCode, type RegistryIssue } from '../errors.js';
 import { LIMITS, parseYamlSafely, YamlProblem, zodIssuesAt } from '../internal/safe-data.js';
 import { nameProblem } from './names.js';
 import type { BreachAction, GuardSpec, PromptEntry, Release, Rollout } from './types.js';
+import { describeVersions } from './version-numbers.js';
 
 /** Default samples per arm before a guard may judge. */
 export const DEFAULT_MIN_SAMPLES = 500;
@@ -209,7 +210,7 @@ export function validateReleases(
         problem(`release for unknown prompt "${name}": there is no ${name}/ folder with .prompt files`);
         continue;
       }
-      const known = `known: ${[...entry.versions.keys()].join(', ')}`;
+      const known = `known: ${describeVersions(entry.versions.keys())}`;
       if (!entry.versions.has(raw.stable)) problem(`stable: ${raw.stable} names a missing version of "${name}" (${known})`, ['stable']);
       const overrides = new Map<string, number>();
       for (const [unit, v] of Object.entries(raw.overrides ?? {})) {

@@ -30,6 +30,10 @@ export function createFileSource(path: string, options: { readonly watch?: boole
       } catch (err) {
         throw new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Cannot read registry file ${path}: ${(err as Error).message}. Build it with \`promptpin build -o ${path}\`.`, { cause: err });
       }
+      if (text.trim() === '') {
+        // What a non-atomic writer (truncate, then write) exposes for a moment: never "no registry".
+        throw new RegistryError(ErrorCode.INVALID_CONFIG, [{ code: ErrorCode.INVALID_CONFIG, file: path, message: `the registry file is empty (${text.length} bytes): a writer may be replacing it. The last good registry keeps serving; write the new file beside it and rename it over (promptpin build -o does), then reload` }]);
+      }
       return parseRegistryText(text, path);
     },
     watch(onChange) {

@@ -88,6 +88,81 @@ export interface FolderSourceOptions {
   readonly watch?: boolean;
   /** Quiet period after the last file event before reloading, in ms. @defaultValue 50 */
   readonly debounceMs?: number;
+  /**
+   * Reads of the folder per load, at most, until two in a row agree (see {@link readFolderSettled}).
+   * @defaultValue 5
+   */
+  readonly settleAttempts?: number;
+  /** Pause after two reads disagree, before reading again, in ms. @defaultValue 25 */
+  readonly settleDelayMs?: number;
+  /**
+   * Reads the folder once (test seam; defaults to {@link readFolder}).
+   * @internal
+   */
+  readonly read?: (root: string) => Promise<FolderFiles>;
+}
+
+/** Options of {@link readFolderSettled}. */
+export interface ReadSettledOptions {
+  /** Reads at most, at least 2. @defaultValue 5 */
+  readonly attempts?: number;
+  /** Pause after a disagreement, in ms. @defaultValue 25 */
+  readonly delayMs?: number;
+  /** Reads the folder once. @defaultValue {@link readFolder} */
+  readonly read?: (root: string) => Promise<FolderFiles>;
+}
+
+type ReadOutcome = { readonly files: FolderFiles } | { readonly error: unknown };
+
+function sameFiles(a: FolderFiles, b: FolderFiles): boolean {
+  if (a.releaseText !== b.releaseText || a.lockText !== b.lockText || a.promptFiles.length !== b.promptFiles.length) return false;
+  for (let i = 0; i < a.promptFiles.length; i++) {
+    const x = a.promptFiles[i]!;
+    const y = b.promptFiles[i]!;
+    if (x.path !== y.path || x.text !== y.text) return false;
+  }
+  return true;
+}
+
+function sameOutcome(a: ReadOutcome, b: ReadOutcome): boolean {
+  if ('files' in a) return 'files' in b && sameFiles(a.files, b.files);
+  return 'error' in b && (a.error as Error)?.message === (b.error as Error)?.message;
+}
+
+/**
+ * Reads a prompts folder until two consecutive reads agree (same files, same texts; or the same
+ * read error), so a file caught half-written by an editor, `cp` or `git checkout` is never
+ * compiled: the write changes the folder between the two reads. After `attempts` reads without
+ * agreement it gives up with SOURCE_LOAD_FAILED (a reload keeps the last good registry; the next
+ * change or `reload()` tries again). Costs one extra read per load; compiling happens once.
+ *
+ * @throws {PromptError} SOURCE_LOAD_FAILED when the folder cannot be read, or keeps changing.
+ */
+export async function readFolderSettled(root: string, options: ReadSettledOptions = {}): Promise<FolderFiles> {
+  const attempts = Math.max(2, options.attempts ?? 5);
+  const delayMs = options.delayMs ?? 25;
+  const read = options.read ?? readFolder;
+  const once = (): Promise<ReadOutcome> =>
+    read(root).then(
+      (files) => ({ files }),
+      (error: unknown) => ({ error }),
+    );
+  let previous = await once();
+  for (let n = 2; n <= attempts; n++) {
+    const current = await once();
+    if (sameOutcome(previous, current)) {
+      if ('error' in current) throw current.error;
+      return current.files;
+    }
+    previous = current;
+    // Not unref'd: a first load must not let the process exit while it waits.
+    if (n < attempts) await new Promise<void>((resolve) => setTimeout(resolve, delayMs));
+  }
+  throw new PromptError(
+    ErrorCode.SOURCE_LOAD_FAILED,
+    `Prompts folder ${root} kept changing while it was read (${attempts} reads, no two in a row agreed): a write is in progress. Nothing was loaded; the last good registry keeps serving and the next change or reload() reads the folder again.`,
+    'error' in previous ? { cause: previous.error } : undefined,
+  );
 }
 
 /** A source reading a prompts folder (the authoring layout), watched for changes. */
@@ -96,7 +171,13 @@ export function createFolderSource(root: string, options: FolderSourceOptions = 
   return {
     description: `folder ${root}`,
     async load(): Promise<Registry> {
-      return compileFolder(await readFolder(root));
+      return compileFolder(
+        await readFolderSettled(root, {
+          ...(options.settleAttempts !== undefined ? { attempts: options.settleAttempts } : {}),
+          ...(options.settleDelayMs !== undefined ? { delayMs: options.settleDelayMs } : {}),
+          ...(options.read !== undefined ? { read: options.read } : {}),
+        }),
+      );
     },
     watch(onChange) {
       if (options.watch === false) return () => {};
