@@ -68,7 +68,7 @@ describe('URL source: the request deadline covers every step of a poll', () => {
     });
     reload();
     await until(() => loaded.length === 1, 'the first load');
-    source.watch(reload);
+    source.watch!(reload);
     server.set(B);
     await until(() => failed.length === 1, 'the hung poll to time out');
     expect(failed[0]!.code).toBe(ErrorCode.SOURCE_LOAD_FAILED);
@@ -91,7 +91,7 @@ describe('URL source: the request deadline covers every step of a poll', () => {
     const { source, loaded, failed, reload } = polling(server, () => ({}), { fetch: deaf });
     reload();
     await until(() => loaded.length === 1, 'the first load');
-    source.watch(reload);
+    source.watch!(reload);
     await until(() => failed.length === 1, 'the hung fetch to time out');
     expect(failed[0]!.message).toMatch(/waiting for the response headers/);
     await until(() => loaded.length === 2, 'the next poll');
@@ -116,7 +116,7 @@ describe('URL source: the request deadline covers every step of a poll', () => {
     const { source, loaded, failed, reload } = polling(server, () => ({}), { fetch: stalling });
     reload();
     await until(() => loaded.length === 1, 'the first load');
-    source.watch(reload);
+    source.watch!(reload);
     await until(() => failed.length === 1, 'the stalled body to time out');
     expect(failed[0]!.message).toMatch(/requestTimeoutMs; after 10 body bytes/);
     await until(() => loaded.length === 2, 'the next poll');
