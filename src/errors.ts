@@ -30,6 +30,11 @@ export const ErrorCode = {
   TELEMETRY_FAILED: 'TELEMETRY_FAILED',
   /** A change to the prompts folder was refused (CLI and release-file edits). */
   CHANGE_REFUSED: 'CHANGE_REFUSED',
+  /**
+   * Guard accounting failed (counting an outcome, judging a rollout, or the `onBreach` handler
+   * threw); reported through `onError`, never thrown to the caller.
+   */
+  GUARD_FAILED: 'GUARD_FAILED',
 } as const;
 
 /** One of the {@link ErrorCode} values. */
