@@ -262,7 +262,7 @@ export class PromptClient {
         try {
           options.onBreach?.(event);
         } catch (err) {
-          onError(err);
+          onError(new PromptError(ErrorCode.GUARD_FAILED, `The onBreach handler threw for "${event.prompt}" (${event.guardText}): ${err instanceof Error ? err.message : String(err)}. Fix the handler; the breach itself was applied.`, { cause: err }));
         }
       },
       onError,

@@ -44,6 +44,11 @@ export const ErrorCode = {
    * last good registry keeps serving.
    */
   RELEASES_REMOVED: 'RELEASES_REMOVED',
+  /**
+   * Guard accounting failed (counting an outcome, judging a rollout, or the `onBreach` handler
+   * threw); reported through `onError`, never thrown to the caller.
+   */
+  GUARD_FAILED: 'GUARD_FAILED',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

@@ -1,4 +1,5 @@
 import type { Span } from '@opentelemetry/api';
+import { ErrorCode, PromptError } from '../errors.js';
 import { formatGuard } from '../registry/release.js';
 import type { BreachAction, GuardSpec, Rollout } from '../registry/types.js';
 import type { PromptOutcome, ResolvedPrompt } from '../resolved-prompt.js';
@@ -149,7 +150,14 @@ export class GuardCoordinator {
       });
       this.#onBreach(event);
     } catch (err) {
-      this.#onError(err);
+      // Our own fault (or the onBreach handler's): reported with its own code, not as a source failure.
+      this.#onError(
+        new PromptError(
+          ErrorCode.GUARD_FAILED,
+          `Guard accounting for "${prompt.name}" v${prompt.version} failed: ${err instanceof Error ? err.message : String(err)}. The call itself was not affected; check the rollout's guards in promptpin.yaml and the onBreach handler.`,
+          { cause: err },
+        ),
+      );
     }
   }
 

@@ -67,6 +67,11 @@ function optLine(line: number | undefined): { line?: number } {
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
+
+/** Shortest rollout `window`: 1 ms. */
+export const MIN_WINDOW_MS = 1;
+/** Longest rollout `window`: 365 days. Check and every client refuse a longer one alike. */
+export const MAX_WINDOW_MS = 365 * 86_400_000;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** Parses `24h`, `30m`, `7d`, `90s`, `500ms` (or a number of seconds) into milliseconds; null if invalid. */
@@ -253,7 +258,11 @@ export function validateReleases(
         if (r.window !== undefined) {
           const w = parseDuration(r.window);
           if (w === null) problem(`window "${r.window}" is not a duration: write it like 24h, 30m or 7d`, ['rollout', 'window']);
-          else windowMs = w;
+          else if (!(w >= MIN_WINDOW_MS && w <= MAX_WINDOW_MS)) {
+            // The compiled registry writes the window as `${ms}ms`: outside this range it would be
+            // Infinity or exponent notation, which no client could read back.
+            problem(`window "${r.window}" is out of range: a guard window is between 1ms and 365d. Write it like 24h, 30m or 7d`, ['rollout', 'window']);
+          } else windowMs = w;
         }
         if (r.started !== undefined && Number.isNaN(Date.parse(r.started))) {
           problem(`started "${r.started}" is not an ISO-8601 time (e.g. 2026-11-20T15:00:00Z)`, ['rollout', 'started']);

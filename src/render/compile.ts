@@ -136,7 +136,8 @@ export function compileTemplate(version: Pick<PromptVersion, 'name' | 'version' 
           values[i] = String(v);
           break;
         case 'integer':
-          if (typeof v !== 'number' || !Number.isInteger(v)) return false;
+          // NB: safe integers only, exactly what zod's .int() accepts: both paths give one answer.
+          if (typeof v !== 'number' || !Number.isSafeInteger(v)) return false;
           values[i] = String(v);
           break;
         case 'boolean':

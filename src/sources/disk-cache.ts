@@ -10,9 +10,13 @@ import type { Registry } from '../registry/types.js';
 
 /**
  * Version of the on-disk cache wrapper written by {@link writeRegistryCache}. Version 1 stored the
- * full URL (query string included); its files are refused and replaced after the next fetch.
+ * full URL (query string included); version 2 had no digest of the registry it holds. Files of an
+ * older version are refused and replaced after the next fetch.
  */
-export const REGISTRY_CACHE_VERSION = 2;
+export const REGISTRY_CACHE_VERSION = 3;
+
+/** What separates the wrapper's fields from the registry text spliced in after them. */
+const REGISTRY_SPLICE = ',"registry":';
 
 /**
  * Room for the wrapper (URL, validators, times) around a registry of `maxBytes`: a cache file
@@ -55,6 +59,11 @@ export interface RegistryCacheMeta extends RegistryCacheRecord {
   readonly url: string;
   /** Hex SHA-256 of the full URL (query string included); the cache serves only that URL. */
   readonly urlSha256: string;
+  /**
+   * Hex SHA-256 of the registry text exactly as written after the wrapper: a registry planted or
+   * swapped in (another URL's cache, a `registry.json` copied over it) does not match it.
+   */
+  readonly registrySha256: string;
 }
 
 /** A cached registry, validated whole, with its {@link RegistryCacheMeta}. */
@@ -88,11 +97,12 @@ export async function writeRegistryCache(file: string, url: URL, record: Registr
     lastModified: record.lastModified,
     fetchedAt: record.fetchedAt,
     bodySha256: record.bodySha256,
+    registrySha256: createHash('sha256').update(registryText, 'utf8').digest('hex'),
   };
   // The body is spliced in as is: it was parsed and validated already, so the whole is valid JSON
   // and a 10 MB registry is not serialized a second time.
   const head = JSON.stringify({ promptpinRegistryCache: REGISTRY_CACHE_VERSION, ...meta });
-  const text = `${head.slice(0, -1)},"registry":${registryText}}`;
+  const text = `${head.slice(0, -1)}${REGISTRY_SPLICE}${registryText}}`;
   try {
     await mkdir(dirname(file), { recursive: true });
     // 0600: the registry may be private, and nobody else on the machine needs to read it. The temp
@@ -143,29 +153,53 @@ export async function readRegistryCacheText(file: string, maxBytes: number): Pro
 
 /**
  * Parses and validates a cache file's text whole (the registry exactly as a fetched one), checking
- * that it was written for `url` (the full URL, compared by its hash).
+ * that the source wrote it for `url`: the wrapper must name the full URL (by its hash) and carry the
+ * SHA-256 of the registry text that follows it, byte for byte. A valid registry planted in the
+ * cache directory, another URL's cache file, or a wrapper edited by hand is refused.
  *
  * @throws {RegistryError} when the cached registry is invalid; {PromptError} SOURCE_LOAD_FAILED
- * when the wrapper is not a promptpin cache for `url`.
+ * when the wrapper is not a promptpin cache for `url` or does not match the registry it holds.
  */
 export function parseRegistryCache(text: string, file: string, url: URL): RegistryCacheEntry {
   const bad = (why: string, cause?: unknown): PromptError =>
     new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Registry cache ${file} is unusable: ${why}. Delete it; it is rewritten after the next successful fetch.`, cause === undefined ? undefined : { cause });
+  // The wrapper is written as one JSON object whose last field, "registry", holds the registry text
+  // spliced in as is. JSON.stringify escapes every quote inside strings, so the first `,"registry":`
+  // is where the source put it.
+  const at = text.indexOf(REGISTRY_SPLICE);
+  if (!text.startsWith('{') || at < 0 || !text.endsWith('}')) throw bad('not a promptpin registry cache (no wrapper around the registry)');
   let value: unknown;
   try {
-    value = parseJsonSafely(text, LIMITS.registryChars);
+    value = parseJsonSafely(`${text.slice(0, at)}}`, LIMITS.registryChars);
   } catch (err) {
-    throw bad(`not valid JSON (${(err as Error).message})`, err);
+    throw bad(`the wrapper is not valid JSON (${(err as Error).message})`, err);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('not a JSON object');
   const v = value as Record<string, unknown>;
   if (v['promptpinRegistryCache'] !== REGISTRY_CACHE_VERSION) throw bad(`cache format ${JSON.stringify(v['promptpinRegistryCache'])} is not ${REGISTRY_CACHE_VERSION}`);
   if (v['urlSha256'] !== urlSha256(url.href)) throw bad('it was written for another URL');
   if (typeof v['fetchedAt'] !== 'number' || !Number.isFinite(v['fetchedAt'])) throw bad('fetchedAt is missing');
+  const registryText = text.slice(at + REGISTRY_SPLICE.length, -1);
+  const digest = createHash('sha256').update(registryText, 'utf8').digest('hex');
+  if (typeof v['registrySha256'] !== 'string' || v['registrySha256'] !== digest) throw bad('the registry it holds is not the one the source wrote (digest mismatch)');
+  let registryValue: unknown;
+  try {
+    registryValue = parseJsonSafely(registryText, LIMITS.registryChars);
+  } catch (err) {
+    throw bad(`the registry is not valid JSON (${(err as Error).message})`, err);
+  }
   const str = (key: string): string | null => (typeof v[key] === 'string' ? (v[key] as string) : null);
-  const registry = parseCompiledRegistry(v['registry'], file);
+  const registry = parseCompiledRegistry(registryValue, file);
   return {
-    meta: Object.freeze({ url: redactUrl(url), urlSha256: urlSha256(url.href), etag: str('etag'), lastModified: str('lastModified'), fetchedAt: v['fetchedAt'] as number, bodySha256: str('bodySha256') }),
+    meta: Object.freeze({
+      url: redactUrl(url),
+      urlSha256: urlSha256(url.href),
+      etag: str('etag'),
+      lastModified: str('lastModified'),
+      fetchedAt: v['fetchedAt'] as number,
+      bodySha256: str('bodySha256'),
+      registrySha256: digest,
+    }),
     registry,
   };
 }

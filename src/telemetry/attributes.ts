@@ -27,6 +27,12 @@ export const ATTR_PROMPT_ENVIRONMENT = 'prompt.environment' as const;
 export const ATTR_PROMPT_ROLLOUT_PERCENT = 'prompt.rollout.percent' as const;
 /** Set to `true` on a streaming call whose stream was abandoned (`break`, `return()`) before its end. */
 export const ATTR_PROMPTPIN_STREAM_ABANDONED = 'promptpin.stream.abandoned' as const;
+/**
+ * Set to `false` on a streaming call whose stream could not be followed without changing how it
+ * behaves (a frozen stream, a non-configurable `[Symbol.asyncIterator]`): it was returned as is and
+ * the span ended at once; its outcome is `{ error: false, unobserved: true }`.
+ */
+export const ATTR_PROMPTPIN_STREAM_OBSERVED = 'promptpin.stream.observed' as const;
 /** `true` when the model refused, as read from the result (or set by the `outcome` hook); absent otherwise. */
 export const ATTR_PROMPTPIN_OUTCOME_REFUSAL = 'promptpin.outcome.refusal' as const;
 /** `true` when the model asked for a tool, as read from the result (or set by the `outcome` hook); absent otherwise. */

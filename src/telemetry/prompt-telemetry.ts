@@ -35,6 +35,7 @@ import {
   ATTR_PROMPTPIN_OUTCOME_REFUSAL,
   ATTR_PROMPTPIN_OUTCOME_TOOL_CALL,
   ATTR_PROMPTPIN_STREAM_ABANDONED,
+  ATTR_PROMPTPIN_STREAM_OBSERVED,
   BAGGAGE_PROMPT_NAME,
   BAGGAGE_PROMPT_VERSION,
   ERROR_TYPE_VALUE_OTHER,
@@ -50,7 +51,7 @@ import { EVENT_FEATURE_FLAG_EVALUATION } from './backend-links.js';
 import { CALL_HANDLE_KEY, PROMPT_LLM_CONTEXT_KEY, swapSyncHandle, type CallHandle, type FollowReading, type FollowSink, type ResultFollower, type SentRequest } from './call-handle.js';
 import { finishProvider, sentAttributes, systemInstructionParts } from './sent-request.js';
 import { readResult, StreamReader, type OutputMessage, type OutputPart, type ResultReading } from './readers.js';
-import { faithfulPromise, isStreamResult, isThenable, wrapStream, type StreamHooks } from './wrap.js';
+import { isStreamResult, isThenable, observeStream, type StreamHooks } from './wrap.js';
 
 /** promptpin's version, reported as the tracer's and meter's instrumentation scope version. */
 export const INSTRUMENTATION_VERSION = '0.1.0';
@@ -143,6 +144,8 @@ class CallState implements StreamHooks, CallHandle {
   eventInput: Attributes | undefined;
   /** The stream being followed, handed to the `outcome` hook when it ends. */
   stream: object | undefined;
+  /** Puts the followed stream back as it was; called once when the call ends. */
+  restore: (() => void) | undefined;
 
   constructor(
     readonly telemetry: PromptTelemetry,
@@ -163,8 +166,15 @@ class CallState implements StreamHooks, CallHandle {
     this.follower = follower;
   }
 
-  /** A whole (non-stream) result, or a stream to follow. */
+  /**
+   * A whole (non-stream) result, or a stream to follow in place. Returns what the caller gets: the
+   * value itself (never a wrapper), unless a request builder's follower (`promptpin/ai`) hands back
+   * the result it follows. A stream that cannot be followed without changing how it behaves
+   * (frozen, non-configurable `[Symbol.asyncIterator]`, …) ends the call at once, unobserved.
+   */
   settle(value: unknown): unknown {
+    // A thenable that calls back twice, or after failing, must not patch anything.
+    if (this.ended) return value;
     const follower = this.follower;
     if (follower !== undefined) {
       try {
@@ -179,17 +189,46 @@ class CallState implements StreamHooks, CallHandle {
         this.telemetry.fault(err, this.prompt, 'following a result');
       }
     }
-    if (isStreamResult(value)) {
+    let stream = false;
+    try {
+      stream = isStreamResult(value);
+    } catch (err) {
+      this.telemetry.fault(err, this.prompt, 'inspecting the result');
+    }
+    if (stream) {
       try {
         this.reader = new StreamReader(this.recording && this.telemetry.captureOutput);
-        this.stream = value;
-        return wrapStream(value, this);
+        this.stream = value as object;
+        this.restore = observeStream(value as object, this);
+        if (this.restore !== undefined) return value;
       } catch (err) {
-        this.telemetry.fault(err, this.prompt, 'wrapping a stream');
+        this.telemetry.fault(err, this.prompt, 'following a stream');
       }
+      this.unobserved();
+      return value;
     }
     this.complete(value, value);
     return value;
+  }
+
+  /** Called first by every way a call ends: the stream object goes back to its own shape. */
+  #end(): void {
+    this.ended = true;
+    const restore = this.restore;
+    this.restore = undefined;
+    if (restore === undefined) return;
+    try {
+      restore();
+    } catch (err) {
+      this.telemetry.fault(err, this.prompt, 'restoring a stream');
+    }
+  }
+
+  /** A stream returned as is, without following it: the call ends now, its outcome unknown. */
+  unobserved(): void {
+    if (this.ended) return;
+    this.#end();
+    this.telemetry.finish(this, { error: false, unobserved: true }, undefined, this.stream, undefined, 'unobserved');
   }
 
   chunk(value: unknown): void {
@@ -204,7 +243,7 @@ class CallState implements StreamHooks, CallHandle {
   /** `final`: the value a terminal method resolved with; `result`: what `outcome` receives. */
   complete(final?: unknown, result?: unknown): void {
     if (this.ended) return;
-    this.ended = true;
+    this.#end();
     const t = this.telemetry;
     let reading: ResultReading | undefined;
     try {
@@ -229,19 +268,19 @@ class CallState implements StreamHooks, CallHandle {
   abandonRead(reading: FollowReading | undefined): void {
     if (this.ended) return;
     this.ended = true;
-    this.telemetry.finish(this, { error: false, abandoned: true }, reading as ResultReading | undefined, this.stream, undefined, true);
+    this.telemetry.finish(this, { error: false, abandoned: true }, reading as ResultReading | undefined, this.stream, undefined, 'abandoned');
   }
 
   fail(err: unknown): void {
     if (this.ended) return;
-    this.ended = true;
+    this.#end();
     // Boxed: `throw undefined` and a reason-less `Promise.reject()` are failures too.
     this.telemetry.finish(this, { error: true, latency_ms: this.telemetry.elapsed(this.startedAt) }, undefined, undefined, { error: err });
   }
 
   abandon(): void {
     if (this.ended) return;
-    this.ended = true;
+    this.#end();
     const t = this.telemetry;
     let reading: ResultReading | undefined;
     try {
@@ -251,7 +290,7 @@ class CallState implements StreamHooks, CallHandle {
     }
     // Signals of a half-read stream would be biased (tokens, latency, tool calls not yet seen):
     // report only that it was abandoned.
-    t.finish(this, { error: false, abandoned: true }, reading, this.stream, undefined, true);
+    t.finish(this, { error: false, abandoned: true }, reading, this.stream, undefined, 'abandoned');
   }
 }
 
@@ -310,8 +349,9 @@ export class PromptTelemetry {
 
   /**
    * Runs `fn(rendered, span)` inside one CLIENT span named `{operation} {model}` and returns its
-   * result unchanged (a promise settles to the same value; a stream is followed through a faithful
-   * proxy). Errors from `fn` are recorded and rethrown as is. `onOutcome` is called once per
+   * very result: the same object, the same promise or thenable (observed with a `then` of its own,
+   * registered before the caller's), a stream followed in place and put back as it was when the
+   * call ends. Errors from `fn` are recorded and rethrown as is. `onOutcome` is called once per
    * completed call, before the span ends.
    */
   call<R>(
@@ -375,18 +415,28 @@ export class PromptTelemetry {
     } finally {
       swapSyncHandle(previous);
     }
-    if (isThenable(result)) {
-      const mapped = Promise.resolve(result).then(
-        (value) => state.settle(value),
-        (err: unknown) => {
-          state.fail(err);
-          throw err;
-        },
-      );
-      // The caller may use only the original's other methods (e.g. `.withResponse()`), never
-      // awaiting `mapped`: its rejection must not become an unhandled one. Awaiting it still rejects.
-      mapped.catch(() => {});
-      return faithfulPromise(result, mapped) as R;
+    let thenable = false;
+    try {
+      thenable = isThenable(result);
+    } catch (err) {
+      this.fault(err, prompt, 'inspecting the result');
+    }
+    if (thenable) {
+      // The caller gets `result` itself (an APIPromise keeps `.withResponse()` and its private
+      // fields; a frozen thenable stays frozen). Observing it registers the first reaction, so a
+      // stream it resolves to is followed before the caller's `await` resumes.
+      try {
+        const derived: unknown = (result as PromiseLike<unknown>).then(
+          (value) => state.settle(value),
+          (err: unknown) => state.fail(err),
+        );
+        // Neither reaction throws; a thenable's own derived promise may still reject.
+        if (derived instanceof Promise) derived.catch(() => {});
+      } catch (err) {
+        // `then` threw: the caller's await rejects with the same error.
+        state.fail(err);
+      }
+      return result;
     }
     return state.settle(result) as R;
   }
@@ -445,7 +495,14 @@ export class PromptTelemetry {
    * `failure` is set when the call failed, whatever it failed with (even `undefined`).
    * @internal
    */
-  finish(state: CallState, read: PromptOutcome, reading: ResultReading | undefined, result: unknown, failure: { readonly error: unknown } | undefined, abandoned = false): void {
+  finish(
+    state: CallState,
+    read: PromptOutcome,
+    reading: ResultReading | undefined,
+    result: unknown,
+    failure: { readonly error: unknown } | undefined,
+    streamEnd?: 'abandoned' | 'unobserved',
+  ): void {
     const { span, recording, prompt, info } = state;
     const failed = failure !== undefined;
     const error = failure?.error;
@@ -476,9 +533,9 @@ export class PromptTelemetry {
           span.setAttribute(ATTR_ERROR_TYPE, errorType!);
           if (state.eventInput !== undefined) span.addEvent(EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS, state.eventInput);
         } else if (state.stamp) {
-          this.#stampResponse(state, outcome, abandoned);
+          this.#stampResponse(state, outcome, streamEnd === 'abandoned');
         } else {
-          this.#responseAttributes(state, outcome, reading, abandoned);
+          this.#responseAttributes(state, outcome, reading, streamEnd);
         }
         if (!state.stamp && state.info?.providerKnown === false && !state.providerSet) finishProvider(span, reading?.format);
       } catch (err) {
@@ -616,7 +673,8 @@ export class PromptTelemetry {
     return JSON.stringify(messages);
   }
 
-  #responseAttributes(state: CallState, outcome: PromptOutcome, reading: ResultReading | undefined, abandoned: boolean): void {
+  #responseAttributes(state: CallState, outcome: PromptOutcome, reading: ResultReading | undefined, streamEnd: 'abandoned' | 'unobserved' | undefined): void {
+    const abandoned = streamEnd === 'abandoned';
     const attrs: Record<string, AttributeValue> = {};
     if (reading !== undefined) {
       if (reading.responseModel !== undefined) attrs[ATTR_GEN_AI_RESPONSE_MODEL] = reading.responseModel;
@@ -636,6 +694,7 @@ export class PromptTelemetry {
     if (outcome.refusal === true) attrs[ATTR_PROMPTPIN_OUTCOME_REFUSAL] = true;
     if (outcome.tool_call === true) attrs[ATTR_PROMPTPIN_OUTCOME_TOOL_CALL] = true;
     if (abandoned) attrs[ATTR_PROMPTPIN_STREAM_ABANDONED] = true;
+    if (streamEnd === 'unobserved') attrs[ATTR_PROMPTPIN_STREAM_OBSERVED] = false;
     const output = reading?.output;
     if (output !== undefined && this.captureOutput) {
       const json = this.#outputJson(state.prompt, output);
