@@ -50,6 +50,8 @@ export interface Period {
 /** A simulated rollout family. */
 export interface Scenario {
   readonly id: string;
+  /** Rows of one group run on the same seed (common random numbers): their differences are paired. */
+  readonly group?: string;
   /** What the row shows, for the table. */
   readonly label: string;
   /** `false-trip`: the rate must be ≤ `allowed`; `power`: ≥ `allowed`. */
@@ -258,13 +260,13 @@ export function scenarios(scale = 1): Scenario[] {
     ),
     { id: 'at-threshold', label: 'at the threshold: 0.4% → 0.9%, `max_increase: 0.5pp`, 10%', kind: 'false-trip', allowed: 0.05, signal: 'rate', direction: 1, threshold: 0.5, periods: [{ requests: n(200_000), percent: 10, p0: 0.004, p1: 0.009 }] },
     // Power.
-    { id: 'seed', label: '**power**: seed regression 0.4% → 1.3% at 10%, one `max_increase: 0.5pp` guard, α 0.05', kind: 'power', allowed: 0.95, signal: 'rate', direction: 1, threshold: 0.5, periods: seed },
+    { id: 'seed', group: 'seed', label: '**power**: seed regression 0.4% → 1.3% at 10%, one `max_increase: 0.5pp` guard, α 0.05', kind: 'power', allowed: 0.95, signal: 'rate', direction: 1, threshold: 0.5, periods: seed },
     { id: 'seed-segments', label: '**power**: same, spread over 10 segments, pooled + segment tests sharing α', kind: 'power', allowed: 0.95, signal: 'rate', direction: 1, threshold: 0.5, segments: 10, periods: seed },
     // Costs of each correction (power of the seed regression with one correction changed).
-    { id: 'cost-plugin', label: 'cost: seed regression with the plug-in (Wald) variance instead of the variance under the null', kind: 'power', allowed: 0, signal: 'rate', direction: 1, threshold: 0.5, test: { variance: 'plugin' }, periods: seed },
-    { id: 'cost-iid', label: 'cost: seed regression without the cluster-robust design effect', kind: 'power', allowed: 0, signal: 'rate', direction: 1, threshold: 0.5, test: { clusterRobust: false }, periods: seed },
-    { id: 'cost-events', label: 'cost: seed regression without the event rule (minEvents 0)', kind: 'power', allowed: 0, signal: 'rate', direction: 1, threshold: 0.5, test: { minEvents: 0 }, periods: seed },
-    { id: 'cost-3guards', label: 'cost: seed regression, 3 guards sharing the rollout\'s α', kind: 'power', allowed: 0, signal: 'rate', direction: 1, threshold: 0.5, guards: 3, periods: seed },
+    { id: 'cost-plugin', group: 'seed', label: 'cost: seed regression with the plug-in (Wald) variance instead of the variance under the null', kind: 'power', allowed: 0, signal: 'rate', direction: 1, threshold: 0.5, test: { variance: 'plugin' }, periods: seed },
+    { id: 'cost-iid', group: 'seed', label: 'cost: seed regression without the cluster-robust design effect', kind: 'power', allowed: 0, signal: 'rate', direction: 1, threshold: 0.5, test: { clusterRobust: false }, periods: seed },
+    { id: 'cost-events', group: 'seed', label: 'cost: seed regression without the event rule (minEvents 0)', kind: 'power', allowed: 0, signal: 'rate', direction: 1, threshold: 0.5, test: { minEvents: 0 }, periods: seed },
+    { id: 'cost-3guards', group: 'seed', label: 'cost: seed regression, 3 guards sharing the rollout\'s α', kind: 'power', allowed: 0, signal: 'rate', direction: 1, threshold: 0.5, guards: 3, periods: seed },
     { id: 'cost-sticky', label: 'cost: seed regression with sticky heavy-tailed users (as above, every user ×3.25)', kind: 'power', allowed: 0, signal: 'rate', direction: 1, threshold: 0.5, users: { count: 20_000, paretoShape: 1.5, heavyShare: 0.03, heavyRate: 0.069, lightRate: 0.002 }, periods: [{ requests: n(600_000), percent: 10, p0: 1, p1: 3.25 }] },
   ];
 }
