@@ -106,6 +106,9 @@ function quantile(sorted: number[], q: number): number | null {
 
 /** Runs one rollout; returns the candidate samples at the trip, or −1. */
 function runOne(s: Scenario, r: () => number): number {
+  // Segment labels come from their own stream, so a segmented row sees the same outcomes as its
+  // unsegmented twin (paired comparison).
+  const rs = rng32(Math.floor(r() * 4294967296));
   const alpha = s.alpha ?? 0.05;
   const guards = s.guards ?? 1;
   const twoSided = s.direction === 'two-sided';
@@ -184,7 +187,7 @@ function runOne(s: Scenario, r: () => number): number {
       pooled.add(phase, arm, cluster, y, raw);
       let seg: Evidence | undefined;
       if (segments > 0) {
-        seg = segEv[Math.floor(r() * segments)] as Evidence;
+        seg = segEv[Math.floor(rs() * segments)] as Evidence;
         seg.add(phase, arm, cluster, y, raw);
       }
       for (let j = 0; j < sides.length; j++) {
@@ -238,10 +241,10 @@ export function scenarios(scale = 1): Scenario[] {
   const seed: Period[] = [{ requests: n(300_000), percent: 10, p0: 0.004, p1: 0.013 }];
   return [
     // Ramps with a moving baseline.
-    { id: 'ramp-aa', label: 'ramp 10% → 50%, baseline 0.4% → 2.0% in both arms, A/A, `max_increase: 0.5pp`', kind: 'false-trip', allowed: 0.05, signal: 'rate', direction: 1, threshold: 0.5, periods: RAMP(0.004, 0.004, 0.02, 0.02, n(50_000)) },
-    { id: 'ramp-aa-0', label: 'same, threshold 0', kind: 'false-trip', allowed: 0.05, signal: 'rate', direction: 1, threshold: 0, periods: RAMP(0.004, 0.004, 0.02, 0.02, n(50_000)) },
+    { id: 'ramp-aa', group: 'ramp', label: 'ramp 10% → 50%, baseline 0.4% → 2.0% in both arms, A/A, `max_increase: 0.5pp`', kind: 'false-trip', allowed: 0.05, signal: 'rate', direction: 1, threshold: 0.5, periods: RAMP(0.004, 0.004, 0.02, 0.02, n(50_000)) },
+    { id: 'ramp-aa-0', group: 'ramp', label: 'same, threshold 0', kind: 'false-trip', allowed: 0.05, signal: 'rate', direction: 1, threshold: 0, periods: RAMP(0.004, 0.004, 0.02, 0.02, n(50_000)) },
     { id: 'ramp-better', label: 'same ramp, a better candidate (−20% relative), `max_increase: 0.5pp`', kind: 'false-trip', allowed: 0.05, signal: 'rate', direction: 1, threshold: 0.5, periods: RAMP(0.004, 0.0032, 0.02, 0.016, n(50_000)) },
-    { id: 'ramp-aa-pooled', label: 'ablation: same A/A ramp, phases pooled (the old engine\'s counting)', kind: 'false-trip', allowed: 0.05, signal: 'rate', direction: 1, threshold: 0.5, pooledPhases: true, periods: RAMP(0.004, 0.004, 0.02, 0.02, n(50_000)) },
+    { id: 'ramp-aa-pooled', group: 'ramp', label: 'ablation: same A/A ramp, phases pooled (the old engine\'s counting)', kind: 'false-trip', allowed: 0.05, signal: 'rate', direction: 1, threshold: 0.5, pooledPhases: true, periods: RAMP(0.004, 0.004, 0.02, 0.02, n(50_000)) },
     // Rare signal, decrease side.
     { id: 'rare-dec-aa', label: '`max_decrease` on a rare signal (0.4%), A/A, threshold 0', kind: 'false-trip', allowed: 0.05, signal: 'rate', direction: -1, threshold: 0, periods: [{ requests: n(200_000), percent: 10, p0: 0.004, p1: 0.004 }] },
     { id: 'rare-dec-at', label: '`max_decrease: 0.1pp`, 0.4% → 0.3% (at the threshold)', kind: 'false-trip', allowed: 0.05, signal: 'rate', direction: -1, threshold: 0.1, periods: [{ requests: n(200_000), percent: 10, p0: 0.004, p1: 0.003 }] },
@@ -249,8 +252,8 @@ export function scenarios(scale = 1): Scenario[] {
     { id: 'big-inc-aa', label: '`max_increase`, candidate is the larger arm (90%), A/A 0.4%, threshold 0', kind: 'false-trip', allowed: 0.05, signal: 'rate', direction: 1, threshold: 0, periods: [{ requests: n(200_000), percent: 90, p0: 0.004, p1: 0.004 }] },
     { id: 'big-inc-at', label: '`max_increase: 0.5pp`, candidate 90%, 0.4% → 0.9% (at the threshold)', kind: 'false-trip', allowed: 0.05, signal: 'rate', direction: 1, threshold: 0.5, periods: [{ requests: n(200_000), percent: 90, p0: 0.004, p1: 0.009 }] },
     // Sticky heavy-tailed users.
-    { id: 'sticky-aa', label: 'sticky users (20k, Pareto 1.5 activity), 3% of them refusing 6.9%, A/A, `max_increase`, threshold 0', kind: 'false-trip', allowed: 0.05, signal: 'rate', direction: 1, threshold: 0, users: { count: 20_000, paretoShape: 1.5, heavyShare: 0.03, heavyRate: 0.069, lightRate: 0.002 }, periods: [{ requests: n(200_000), percent: 10, p0: 1, p1: 1 }] },
-    { id: 'sticky-aa-iid', label: 'ablation: same, without the cluster-robust variance', kind: 'false-trip', allowed: 0.05, signal: 'rate', direction: 1, threshold: 0, test: { clusterRobust: false }, users: { count: 20_000, paretoShape: 1.5, heavyShare: 0.03, heavyRate: 0.069, lightRate: 0.002 }, periods: [{ requests: n(200_000), percent: 10, p0: 1, p1: 1 }] },
+    { id: 'sticky-aa', group: 'sticky', label: 'sticky users (20k, Pareto 1.5 activity), 3% of them refusing 6.9%, A/A, `max_increase`, threshold 0', kind: 'false-trip', allowed: 0.05, signal: 'rate', direction: 1, threshold: 0, users: { count: 20_000, paretoShape: 1.5, heavyShare: 0.03, heavyRate: 0.069, lightRate: 0.002 }, periods: [{ requests: n(200_000), percent: 10, p0: 1, p1: 1 }] },
+    { id: 'sticky-aa-iid', group: 'sticky', label: 'ablation: same, without the cluster-robust variance', kind: 'false-trip', allowed: 0.05, signal: 'rate', direction: 1, threshold: 0, test: { clusterRobust: false }, users: { count: 20_000, paretoShape: 1.5, heavyShare: 0.03, heavyRate: 0.069, lightRate: 0.002 }, periods: [{ requests: n(200_000), percent: 10, p0: 1, p1: 1 }] },
     // Skewed means.
     { id: 'mean-dec-at', label: 'mean, lognormal σ 1.5, `max_change: 10%`, candidate −10% (at the threshold): decrease-side trips', kind: 'false-trip', allowed: 0.025, signal: 'mean', direction: 'two-sided', countSide: -1, sigma: 1.5, threshold: 10, periods: [{ requests: n(100_000), percent: 10, p0: 1, p1: 0.9 }] },
     { id: 'mean-onesided-at', label: 'mean, lognormal σ 1.5, `max_decrease: 10%`, candidate −10%', kind: 'false-trip', allowed: 0.05, signal: 'mean', direction: -1, sigma: 1.5, threshold: 10, periods: [{ requests: n(100_000), percent: 10, p0: 1, p1: 0.9 }] },
@@ -261,7 +264,7 @@ export function scenarios(scale = 1): Scenario[] {
     { id: 'at-threshold', label: 'at the threshold: 0.4% → 0.9%, `max_increase: 0.5pp`, 10%', kind: 'false-trip', allowed: 0.05, signal: 'rate', direction: 1, threshold: 0.5, periods: [{ requests: n(200_000), percent: 10, p0: 0.004, p1: 0.009 }] },
     // Power.
     { id: 'seed', group: 'seed', label: '**power**: seed regression 0.4% → 1.3% at 10%, one `max_increase: 0.5pp` guard, α 0.05', kind: 'power', allowed: 0.95, signal: 'rate', direction: 1, threshold: 0.5, periods: seed },
-    { id: 'seed-segments', label: '**power**: same, spread over 10 segments, pooled + segment tests sharing α', kind: 'power', allowed: 0.95, signal: 'rate', direction: 1, threshold: 0.5, segments: 10, periods: seed },
+    { id: 'seed-segments', group: 'seed', label: '**power**: same, spread over 10 segments, pooled + segment tests sharing α', kind: 'power', allowed: 0.95, signal: 'rate', direction: 1, threshold: 0.5, segments: 10, periods: seed },
     // Costs of each correction (power of the seed regression with one correction changed).
     { id: 'cost-plugin', group: 'seed', label: 'cost: seed regression with the plug-in (Wald) variance instead of the variance under the null', kind: 'power', allowed: 0, signal: 'rate', direction: 1, threshold: 0.5, test: { variance: 'plugin' }, periods: seed },
     { id: 'cost-iid', group: 'seed', label: 'cost: seed regression without the cluster-robust design effect', kind: 'power', allowed: 0, signal: 'rate', direction: 1, threshold: 0.5, test: { clusterRobust: false }, periods: seed },
