@@ -14,7 +14,6 @@ const seedOf = (id: string): number => [...id].reduce((h, c) => Math.imul(h ^ c.
 describe('operating table (reduced): false trips at or below the allowed rate', () => {
   it.each([
     ['ramp-aa', 60],
-    ['ramp-aa-0', 60],
     ['ramp-better', 40],
     ['rare-dec-aa', 60],
     ['rare-dec-at', 40],
