@@ -18,6 +18,7 @@ import { PromptTelemetry } from './telemetry/prompt-telemetry.js';
 import type { CaptureContentMode, RedactContent } from './telemetry/content.js';
 import type { TelemetryCompatOptions } from './telemetry/prompt-info.js';
 import { GuardCoordinator, type GuardBreachEvent, type GuardStatus } from './guards/coordinator.js';
+import { clusterOf, DEFAULT_CLUSTERS } from './guards/evidence.js';
 
 /** A built-in prompt served while the source cannot be read at start (`slice: 'fallback'`). */
 export type FallbackPrompt =
@@ -166,6 +167,8 @@ interface Plan {
   readonly pinned: Map<number, ResolvedPrompt>;
   /** Guard state for the current rollout (mutable: a trip flips it). */
   readonly guardKey: string | undefined;
+  /** Guarded rollouts: the arm's version carrying the unit's phase and pseudo-cluster (cached per cluster). */
+  readonly unitPrompt?: (candidate: boolean, unitId: string) => ResolvedPrompt;
 }
 
 interface State {
@@ -384,8 +387,10 @@ export class PromptClient {
         const o = plan.overrides.get(id);
         if (o !== undefined) return o as ResolvedPrompt<VariablesOf<N>>;
       }
-      if (plan.bucket !== undefined && plan.bucket(id) < plan.threshold && !this.#guards.isRolledBack(plan.guardKey)) {
-        return plan.candidate as ResolvedPrompt<VariablesOf<N>>;
+      if (plan.bucket !== undefined) {
+        const candidate = plan.bucket(id) < plan.threshold && !this.#guards.isRolledBack(plan.guardKey);
+        if (plan.unitPrompt !== undefined) return plan.unitPrompt(candidate, id) as ResolvedPrompt<VariablesOf<N>>;
+        if (candidate) return plan.candidate as ResolvedPrompt<VariablesOf<N>>;
       }
     }
     return plan.stable as ResolvedPrompt<VariablesOf<N>>;
@@ -529,6 +534,27 @@ export class PromptClient {
           this.#reportError(toPromptError(err));
         }
       }
+      let unitPrompt: Plan['unitPrompt'];
+      if (guardKey !== undefined && rollout && rollout.percent > 0 && rollout.guards.length > 0) {
+        // Each unit's outcomes go to its pseudo-cluster and the phase (split) in force now: one
+        // cached ResolvedPrompt per arm and cluster keeps get() allocation-free after warm-up.
+        const phase = Math.round(rollout.percent * 100);
+        const cache: (ResolvedPrompt | undefined)[] = new Array(2 * DEFAULT_CLUSTERS);
+        const stableVersion = release!.stable;
+        unitPrompt = (isCandidate, id) => {
+          const c = clusterOf(id);
+          const i = isCandidate ? DEFAULT_CLUSTERS + c : c;
+          return (cache[i] ??= new ResolvedPromptImpl(
+            entry.versions.get(isCandidate ? rollout.candidate : stableVersion)!,
+            isCandidate ? 'candidate' : 'stable',
+            env,
+            rollout.percent,
+            this.#runtime,
+            registry.revision,
+            { phase, cluster: c },
+          ));
+        };
+      }
       let overrides: Map<string, ResolvedPrompt> | undefined;
       if (release && release.overrides.size > 0) {
         overrides = new Map([...release.overrides].map(([unit, v]) => [unit, make(v, 'override')]));
@@ -544,6 +570,7 @@ export class PromptClient {
         overrides,
         pinned: new Map(),
         guardKey,
+        ...(unitPrompt !== undefined ? { unitPrompt } : {}),
       });
     }
     return plans;

@@ -123,6 +123,7 @@ export class ResolvedPromptImpl implements ResolvedPrompt {
   readonly #source: PromptVersion;
   readonly #runtime: PromptRuntime;
   #compiled: CompiledTemplate | undefined;
+  readonly #guardUnit: { readonly phase: number; readonly cluster: number } | undefined;
 
   constructor(
     source: PromptVersion,
@@ -131,6 +132,7 @@ export class ResolvedPromptImpl implements ResolvedPrompt {
     readonly rolloutPercent: number | undefined,
     runtime: PromptRuntime,
     readonly revision?: string,
+    guardUnit?: { readonly phase: number; readonly cluster: number },
   ) {
     this.name = source.name;
     this.version = source.version;
@@ -142,7 +144,16 @@ export class ResolvedPromptImpl implements ResolvedPrompt {
     this.variables = source.variables;
     this.#source = source;
     this.#runtime = runtime;
+    this.#guardUnit = guardUnit;
     Object.freeze(this);
+  }
+
+  /**
+   * The ramp phase and pseudo-cluster of the unit `get` resolved this for (guarded rollouts only),
+   * so that `record` and `call` attribute outcomes to it without an extra argument. @internal
+   */
+  get guardUnit(): { readonly phase: number; readonly cluster: number } | undefined {
+    return this.#guardUnit;
   }
 
   /** The version this was resolved from. @internal */

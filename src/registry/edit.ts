@@ -241,8 +241,9 @@ function serialize(doc: Document): string {
 
 function guardNode(doc: Document, g: GuardSpec): unknown {
   const data: Record<string, unknown> = { signal: g.signal };
-  if (g.maxIncrease !== undefined) data.max_increase = `${g.maxIncrease}pp`;
-  else if (g.maxDecrease !== undefined) data.max_decrease = `${g.maxDecrease}pp`;
+  const unit = g.unit ?? 'pp';
+  if (g.maxIncrease !== undefined) data.max_increase = `${g.maxIncrease}${unit}`;
+  else if (g.maxDecrease !== undefined) data.max_decrease = `${g.maxDecrease}${unit}`;
   else data.max_change = `${g.maxChange}%`;
   if (g.bySegment) data.by_segment = true;
   const node = doc.createNode(data) as YAMLMap;
