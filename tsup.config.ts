@@ -1,9 +1,25 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', cli: 'src/cli/cli.ts' },
+  entry: {
+    index: 'src/index.ts',
+    cli: 'src/cli/cli.ts',
+    // One subpath per SDK adapter (promptpin/openai, …): none is loaded unless imported.
+    'adapters/openai': 'src/adapters/openai.ts',
+    'adapters/anthropic': 'src/adapters/anthropic.ts',
+    'adapters/ai': 'src/adapters/ai.ts',
+    'adapters/langchain': 'src/adapters/langchain.ts',
+  },
   format: ['esm', 'cjs'],
-  dts: { entry: { index: 'src/index.ts' } },
+  dts: {
+    entry: {
+      index: 'src/index.ts',
+      'adapters/openai': 'src/adapters/openai.ts',
+      'adapters/anthropic': 'src/adapters/anthropic.ts',
+      'adapters/ai': 'src/adapters/ai.ts',
+      'adapters/langchain': 'src/adapters/langchain.ts',
+    },
+  },
   target: 'node20',
   platform: 'node',
   sourcemap: true,

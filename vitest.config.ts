@@ -3,7 +3,10 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   resolve: {
-    alias: { promptpin: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    alias: [
+      { find: /^promptpin$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      { find: /^promptpin\/(openai|anthropic|ai|langchain)$/, replacement: fileURLToPath(new URL('./src/adapters/$1.ts', import.meta.url)) },
+    ],
   },
   test: {
     include: ['test/**/*.test.ts'],

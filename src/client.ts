@@ -3,8 +3,11 @@ import { ErrorCode, isPromptError, PromptError, PromptNotFoundError } from './er
 import { parsePromptFile } from './registry/prompt-file.js';
 
 import type { PromptEntry, PromptVersion, Registry, Release } from './registry/types.js';
+import { describeVersions } from './registry/version-numbers.js';
+import { registryError, releaseRegressionProblem } from './registry/registry.js';
+import { RELEASE_FILE } from './registry/release.js';
 import { candidateThreshold, createBucketer } from './resolve/bucket.js';
-import type { PromptOutcome, PromptRuntime, ResolvedPrompt, VariablesOf } from './resolved-prompt.js';
+import type { PromptOutcome, PromptRuntime, ResolvedPrompt, TelemetryMode, VariablesOf } from './resolved-prompt.js';
 import { ResolvedPromptImpl } from './resolved-prompt.js';
 import { createFileSource } from './sources/file-source.js';
 import { createFolderSource } from './sources/folder-source.js';
@@ -15,6 +18,7 @@ import { PromptTelemetry } from './telemetry/prompt-telemetry.js';
 import type { CaptureContentMode, RedactContent } from './telemetry/content.js';
 import type { TelemetryCompatOptions } from './telemetry/prompt-info.js';
 import { GuardCoordinator, type GuardBreachEvent, type GuardStatus } from './guards/coordinator.js';
+import { clusterOf, DEFAULT_CLUSTERS } from './guards/evidence.js';
 
 /** A built-in prompt served while the source cannot be read at start (`slice: 'fallback'`). */
 export type FallbackPrompt =
@@ -61,8 +65,18 @@ export interface PromptClientOptions {
    * it. A throwing hook drops the piece and reports TELEMETRY_FAILED.
    */
   readonly redact?: RedactContent;
-  /** Compatibility attributes: `{ openFeature?: boolean; openInference?: boolean }`. @defaultValue {} */
+  /**
+   * Links to other backends (all opt-in): `{ langfuse, traceloop, openInference, datadog,
+   * openFeature }`. See docs/telemetry.md for each attribute and its source. @defaultValue {}
+   */
   readonly compat?: TelemetryCompatOptions;
+  /**
+   * `full`: promptpin's call span is the LLM span. `stamp`: the app's GenAI auto-instrumentation
+   * makes the LLM span; promptpin's span is a wrapper without GenAI usage and
+   * {@link PromptSpanProcessor} stamps the prompt attributes on the instrumented span (register
+   * it). Overridden per call by `call(fn, { mode })`. @defaultValue 'full'
+   */
+  readonly telemetry?: TelemetryMode;
   /**
    * Put prompt.name / prompt.version in W3C baggage during a call (read downstream by
    * `new PromptSpanProcessor({ fromBaggage: true })`). @defaultValue false
@@ -153,6 +167,8 @@ interface Plan {
   readonly pinned: Map<number, ResolvedPrompt>;
   /** Guard state for the current rollout (mutable: a trip flips it). */
   readonly guardKey: string | undefined;
+  /** Guarded rollouts: the arm's version carrying the unit's phase and pseudo-cluster (cached per cluster). */
+  readonly unitPrompt?: (candidate: boolean, unitId: string) => ResolvedPrompt;
 }
 
 interface State {
@@ -239,6 +255,7 @@ export class PromptClient {
       ...(options.redact ? { redact: options.redact } : {}),
       ...(options.compat ? { compat: options.compat } : {}),
       ...(options.baggage !== undefined ? { baggage: options.baggage } : {}),
+      ...(options.telemetry !== undefined ? { mode: options.telemetry } : {}),
       onError,
     });
     this.#guards = new GuardCoordinator({
@@ -248,7 +265,7 @@ export class PromptClient {
         try {
           options.onBreach?.(event);
         } catch (err) {
-          onError(err);
+          onError(new PromptError(ErrorCode.GUARD_FAILED, `The onBreach handler threw for "${event.prompt}" (${event.guardText}): ${err instanceof Error ? err.message : String(err)}. Fix the handler; the breach itself was applied.`, { cause: err }));
         }
       },
       onError,
@@ -314,6 +331,7 @@ export class PromptClient {
         }),
       ]);
       this.#swap(registry, false);
+      this.#warnIfUnreleased(registry);
     } catch (err) {
       const error = toPromptError(err);
       if (!this.#options.fallbacks || Object.keys(this.#options.fallbacks).length === 0) {
@@ -329,7 +347,10 @@ export class PromptClient {
         // The first load is still running: serve its registry as soon as it arrives.
         first.then(
           (registry) => {
-            if (!this.#closed && this.#state.registry === null) this.#swap(registry, true);
+            if (!this.#closed && this.#state.registry === null) {
+              this.#swap(registry, true);
+              this.#warnIfUnreleased(registry);
+            }
           },
           (err: unknown) => {
             if (!this.#closed) this.#reportError(toPromptError(err));
@@ -366,14 +387,21 @@ export class PromptClient {
         const o = plan.overrides.get(id);
         if (o !== undefined) return o as ResolvedPrompt<VariablesOf<N>>;
       }
-      if (plan.bucket !== undefined && plan.bucket(id) < plan.threshold && !this.#guards.isRolledBack(plan.guardKey)) {
-        return plan.candidate as ResolvedPrompt<VariablesOf<N>>;
+      if (plan.bucket !== undefined) {
+        const candidate = plan.bucket(id) < plan.threshold && !this.#guards.isRolledBack(plan.guardKey);
+        if (plan.unitPrompt !== undefined) return plan.unitPrompt(candidate, id) as ResolvedPrompt<VariablesOf<N>>;
+        if (candidate) return plan.candidate as ResolvedPrompt<VariablesOf<N>>;
       }
     }
     return plan.stable as ResolvedPrompt<VariablesOf<N>>;
   }
 
-  /** Re-reads the source now. A bad registry is reported and the last good one keeps serving. */
+  /**
+   * Re-reads the source now. A bad registry is reported and the last good one keeps serving; so is
+   * one that releases none of the prompts released now in this environment (RELEASES_REMOVED: an
+   * empty, comment-only or missing `promptpin.yaml` caught mid-write). Guard state is untouched by
+   * a refused reload.
+   */
   reload(): Promise<ReloadResult> {
     if (this.#closed) return Promise.reject(this.#closedError('reload'));
     if (this.#reloading) {
@@ -387,6 +415,10 @@ export class PromptClient {
         try {
           const registry = await this.#source.load();
           if (this.#closed) return { success: true, changed: false, revision: registry.revision };
+          // A reload never empties the serving registry: guard state and plans stay as they are.
+          const prev = this.#state.registry;
+          const removed = prev === null ? null : releaseRegressionProblem(prev, registry, this.#environment);
+          if (removed) throw registryError([{ ...removed, message: `${this.#source.description}: ${removed.message}` }]);
           const changed = this.#swap(registry, true);
           result = { success: true, changed, revision: registry.revision };
         } catch (err) {
@@ -445,6 +477,21 @@ export class PromptClient {
     await this.#source.close?.();
   }
 
+  /**
+   * A first registry with prompts but no release in this environment (a locked folder before its
+   * first promote, an environment name with a typo) serves only pinned versions: say so once.
+   */
+  #warnIfUnreleased(registry: Registry): void {
+    if (registry.prompts.size === 0 || (registry.environments.get(this.#environment)?.size ?? 0) > 0) return;
+    const others = [...registry.environments.keys()].filter((e) => (registry.environments.get(e)?.size ?? 0) > 0).sort();
+    this.#reportError(
+      new PromptError(
+        ErrorCode.PROMPT_NOT_RELEASED,
+        `Registry from ${this.#source.description} has ${registry.prompts.size} prompt${registry.prompts.size === 1 ? '' : 's'} but no release in environment "${this.#environment}"${others.length ? ` (releases exist in: ${others.slice(0, 5).join(', ')})` : ''}: get() without { version } throws PROMPT_NOT_RELEASED until ${RELEASE_FILE} releases one (promptpin promote <name> --to N). Serving pinned versions only.`,
+      ),
+    );
+  }
+
   #swap(registry: Registry, notify: boolean): boolean {
     const before = this.#state;
     if (before.registry !== null && before.registry.revision === registry.revision) {
@@ -469,7 +516,7 @@ export class PromptClient {
     for (const [name, entry] of registry.prompts) {
       const release = releases?.get(name);
       const make = (v: number, slice: 'stable' | 'candidate' | 'override' | 'pinned'): ResolvedPrompt =>
-        new ResolvedPromptImpl(entry.versions.get(v)!, slice, env, release?.rollout ? release.rollout.percent : undefined, this.#runtime);
+        new ResolvedPromptImpl(entry.versions.get(v)!, slice, env, release?.rollout ? release.rollout.percent : undefined, this.#runtime, registry.revision);
       let candidate: ResolvedPrompt | undefined;
       let bucket: ((id: string) => number) | undefined;
       let guardKey: string | undefined;
@@ -487,6 +534,27 @@ export class PromptClient {
           this.#reportError(toPromptError(err));
         }
       }
+      let unitPrompt: Plan['unitPrompt'];
+      if (guardKey !== undefined && rollout && rollout.percent > 0 && rollout.guards.length > 0) {
+        // Each unit's outcomes go to its pseudo-cluster and the phase (split) in force now: one
+        // cached ResolvedPrompt per arm and cluster keeps get() allocation-free after warm-up.
+        const phase = Math.round(rollout.percent * 100);
+        const cache: (ResolvedPrompt | undefined)[] = new Array(2 * DEFAULT_CLUSTERS);
+        const stableVersion = release!.stable;
+        unitPrompt = (isCandidate, id) => {
+          const c = clusterOf(id);
+          const i = isCandidate ? DEFAULT_CLUSTERS + c : c;
+          return (cache[i] ??= new ResolvedPromptImpl(
+            entry.versions.get(isCandidate ? rollout.candidate : stableVersion)!,
+            isCandidate ? 'candidate' : 'stable',
+            env,
+            rollout.percent,
+            this.#runtime,
+            registry.revision,
+            { phase, cluster: c },
+          ));
+        };
+      }
       let overrides: Map<string, ResolvedPrompt> | undefined;
       if (release && release.overrides.size > 0) {
         overrides = new Map([...release.overrides].map(([unit, v]) => [unit, make(v, 'override')]));
@@ -502,6 +570,7 @@ export class PromptClient {
         overrides,
         pinned: new Map(),
         guardKey,
+        ...(unitPrompt !== undefined ? { unitPrompt } : {}),
       });
     }
     return plans;
@@ -542,7 +611,7 @@ export class PromptClient {
     if (p) return p;
     const v: PromptVersion | undefined = plan.entry?.versions.get(version);
     if (!v) {
-      const known = plan.entry ? [...plan.entry.versions.keys()].join(', ') : 'none';
+      const known = plan.entry ? describeVersions(plan.entry.versions.keys()) : 'none';
       throw new PromptNotFoundError(
         ErrorCode.VERSION_NOT_FOUND,
         plan.name,
@@ -550,7 +619,7 @@ export class PromptClient {
         version,
       );
     }
-    p = new ResolvedPromptImpl(v, this.#state.registry ? 'pinned' : 'fallback', this.#environment, plan.release?.rollout?.percent, this.#runtime);
+    p = new ResolvedPromptImpl(v, this.#state.registry ? 'pinned' : 'fallback', this.#environment, plan.release?.rollout?.percent, this.#runtime, this.#state.registry?.revision);
     plan.pinned.set(version, p);
     return p;
   }
@@ -645,7 +714,8 @@ function validateOptions(options: PromptClientOptions): void {
     fail('Option "captureContent" must be a boolean or one of NO_CONTENT, SPAN_ONLY, EVENT_ONLY, SPAN_AND_EVENT.');
   }
   if (options.baggage !== undefined && typeof options.baggage !== 'boolean') fail('Option "baggage" must be a boolean.');
-  if (options.compat !== undefined && (typeof options.compat !== 'object' || options.compat === null)) fail('Option "compat" must be an object: { openFeature?: boolean; openInference?: boolean }.');
+  if (options.compat !== undefined && (typeof options.compat !== 'object' || options.compat === null)) fail('Option "compat" must be an object: { openFeature?: boolean; openInference?: boolean; langfuse?: boolean; traceloop?: boolean; datadog?: boolean }.');
+  if (options.telemetry !== undefined && options.telemetry !== 'full' && options.telemetry !== 'stamp') fail('Option "telemetry" must be "full" or "stamp".');
   if (options.initTimeoutMs !== undefined && !(Number.isFinite(options.initTimeoutMs) && options.initTimeoutMs > 0)) fail('Option "initTimeoutMs" must be a positive number of milliseconds.');
   if (options.tracerProvider !== undefined && typeof (options.tracerProvider as { getTracer?: unknown }).getTracer !== 'function') fail('Option "tracerProvider" must have a getTracer() method (an OpenTelemetry TracerProvider).');
   if (options.meterProvider !== undefined && typeof (options.meterProvider as { getMeter?: unknown }).getMeter !== 'function') fail('Option "meterProvider" must have a getMeter() method (an OpenTelemetry MeterProvider).');

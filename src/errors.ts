@@ -30,6 +30,25 @@ export const ErrorCode = {
   TELEMETRY_FAILED: 'TELEMETRY_FAILED',
   /** A change to the prompts folder was refused (CLI and release-file edits). */
   CHANGE_REFUSED: 'CHANGE_REFUSED',
+  /** A file of the prompts folder changed between the read and the write of an edit (a concurrent edit); nothing was written. */
+  EDIT_CONFLICT: 'EDIT_CONFLICT',
+  /** Another edit holds the prompts folder's edit lock for longer than the wait allows. */
+  FOLDER_LOCKED: 'FOLDER_LOCKED',
+  /** A path goes through a symbolic link that leaves the prompts folder (reads), or through any link (writes). */
+  UNSAFE_PATH: 'UNSAFE_PATH',
+  /** A path that must be a regular file is a FIFO, a device, a socket or a directory. */
+  SPECIAL_FILE: 'SPECIAL_FILE',
+  /**
+   * A reload was refused because the new registry has none of the releases the serving one has in
+   * the client's environment (an empty, comment-only or missing `promptpin.yaml` mid-write); the
+   * last good registry keeps serving.
+   */
+  RELEASES_REMOVED: 'RELEASES_REMOVED',
+  /**
+   * Guard accounting failed (counting an outcome, judging a rollout, or the `onBreach` handler
+   * threw); reported through `onError`, never thrown to the caller.
+   */
+  GUARD_FAILED: 'GUARD_FAILED',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

@@ -53,7 +53,18 @@ export interface CallOptions<V = PromptVariables, R = unknown> {
   readonly outcome?: (result: R, read: PromptOutcome) => PromptOutcome | undefined;
   /** Extra span attributes (low-cardinality, no private data). */
   readonly attributes?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * `full`: promptpin's span is the LLM span (usage, finish reasons, GenAI metrics). `stamp`: for
+   * apps whose GenAI auto-instrumentation already makes the LLM span; promptpin's span becomes a
+   * wrapper named `prompt {name}` without GenAI attributes, and {@link PromptSpanProcessor} stamps
+   * the prompt attributes on the instrumented LLM span, so usage and cost are counted once.
+   * @defaultValue the client's `telemetry` option (`full`)
+   */
+  readonly mode?: TelemetryMode;
 }
+
+/** How a call is traced: see {@link CallOptions.mode}. */
+export type TelemetryMode = 'full' | 'stamp';
 
 /** The collaborator that runs calls and records outcomes (telemetry and guards). @internal */
 export interface PromptRuntime {
@@ -80,6 +91,8 @@ export interface ResolvedPrompt<V = PromptVariables> {
   readonly variables: Readonly<Record<string, VariableSpec>>;
   /** The rollout's percent while a rollout of this prompt is active (any slice), else undefined. */
   readonly rolloutPercent: number | undefined;
+  /** The revision (`sha256:…`) of the registry this was resolved from; undefined for a fallback. */
+  readonly revision?: string | undefined;
   /**
    * Renders the template: a string for a text template, `{ role, content }[]` for role blocks.
    *
@@ -110,6 +123,7 @@ export class ResolvedPromptImpl implements ResolvedPrompt {
   readonly #source: PromptVersion;
   readonly #runtime: PromptRuntime;
   #compiled: CompiledTemplate | undefined;
+  readonly #guardUnit: { readonly phase: number; readonly cluster: number } | undefined;
 
   constructor(
     source: PromptVersion,
@@ -117,6 +131,8 @@ export class ResolvedPromptImpl implements ResolvedPrompt {
     readonly environment: string,
     readonly rolloutPercent: number | undefined,
     runtime: PromptRuntime,
+    readonly revision?: string,
+    guardUnit?: { readonly phase: number; readonly cluster: number },
   ) {
     this.name = source.name;
     this.version = source.version;
@@ -128,7 +144,16 @@ export class ResolvedPromptImpl implements ResolvedPrompt {
     this.variables = source.variables;
     this.#source = source;
     this.#runtime = runtime;
+    this.#guardUnit = guardUnit;
     Object.freeze(this);
+  }
+
+  /**
+   * The ramp phase and pseudo-cluster of the unit `get` resolved this for (guarded rollouts only),
+   * so that `record` and `call` attribute outcomes to it without an extra argument. @internal
+   */
+  get guardUnit(): { readonly phase: number; readonly cluster: number } | undefined {
+    return this.#guardUnit;
   }
 
   /** The version this was resolved from. @internal */

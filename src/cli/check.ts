@@ -1,10 +1,12 @@
 /** `promptpin check`: validates the folder for CI, listing every problem with file and line. */
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter } from 'yaml';
 import { ErrorCode, formatIssue, isPromptError, type RegistryIssue } from '../errors.js';
+import { parseYamlDocument } from '../internal/safe-data.js';
 import { splitFrontMatter } from '../registry/prompt-file.js';
 import { checkFolder, type FolderFiles } from '../registry/registry.js';
 import type { PromptVersion } from '../registry/types.js';
 import { compileTemplate } from '../render/compile.js';
+import { guessProvider } from '../telemetry/prompt-info.js';
 import { COMMON_OPTIONS, command, loadFolder, makeCtx, parseVerbArgs, positionals, show, type Io } from './context.js';
 
 /** Usage of `check`. */
@@ -20,7 +22,7 @@ function exampleLine(text: string, index: number): number | undefined {
   const parts = splitFrontMatter(text);
   if (!parts) return undefined;
   const lineCounter = new LineCounter();
-  const doc = parseDocument(parts.yaml, { lineCounter });
+  const doc = parseYamlDocument(parts.yaml, { lineCounter });
   const node = (doc.getIn(['examples', index], true) ?? doc.get('examples', true)) as { range?: [number, number, number] } | undefined;
   return node?.range ? lineCounter.linePos(node.range[0]).line + 1 : undefined;
 }
@@ -54,6 +56,23 @@ export function exampleIssues(files: FolderFiles, versions: readonly PromptVersi
   return { issues, rendered };
 }
 
+/**
+ * Warnings (not failures): versions without `provider:`. `gen_ai.provider.name` is required by the
+ * GenAI conventions; without it, it is guessed from the model id, else taken from the request
+ * builder's SDK, else `_OTHER`.
+ */
+export function providerWarnings(versions: readonly PromptVersion[]): string[] {
+  const out: string[] = [];
+  for (const v of versions) {
+    if (v.provider !== undefined) continue;
+    const guess = guessProvider(v.model);
+    out.push(
+      `${v.name}/${v.version}.prompt: no provider: (gen_ai.provider.name) — ${guess !== undefined ? `guessed "${guess}" from model "${v.model}"` : `model "${v.model}" names no provider, so spans say "_OTHER" unless a request builder knows it`}. Add provider: to the front matter`,
+    );
+  }
+  return out;
+}
+
 /** Runs `check`. */
 export async function runCheck(io: Io, args: readonly string[]): Promise<number> {
   const { values, positionals: pos } = parseVerbArgs(args, COMMON_OPTIONS, CHECK_USAGE);
@@ -79,10 +98,12 @@ export async function runCheck(io: Io, args: readonly string[]): Promise<number>
   issues.push(...examples.issues);
   const relIssues = issues.map((i) => (i.file ? { ...i, file: show(ctx, `${ctx.dir}/${i.file}`) } : i));
   const promptCount = new Set(result.versions.map((v) => v.name)).size;
+  const warnings = providerWarnings(result.versions);
   if (ctx.json) {
-    io.out(`${JSON.stringify({ ok: issues.length === 0, prompts: promptCount, versions: result.versions.length, examplesRendered: examples.rendered, issues: relIssues }, null, 2)}\n`);
+    io.out(`${JSON.stringify({ ok: issues.length === 0, prompts: promptCount, versions: result.versions.length, examplesRendered: examples.rendered, issues: relIssues, warnings }, null, 2)}\n`);
     return issues.length ? 1 : 0;
   }
+  for (const w of warnings) io.out(`⚠ ${w}\n`);
   if (issues.length === 0) {
     const envs = result.registry?.environments.size ?? 0;
     io.out(`✓ ${show(ctx, ctx.dir)}: ${promptCount} prompts, ${result.versions.length} versions (all locked), ${envs} environments, ${examples.rendered} examples rendered. No problems.\n`);

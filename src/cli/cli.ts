@@ -7,6 +7,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { formatIssue, isPromptError, type RegistryIssue } from '../errors.js';
+import { safeForTerminal } from '../internal/terminal.js';
 import { runBuild } from './build.js';
 import { runCheck } from './check.js';
 import { ChangeRefused, DEFAULT_DIR, UsageError, type Io } from './context.js';
@@ -77,7 +78,10 @@ function version(): string {
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
-export async function main(argv: readonly string[], io: Io): Promise<number> {
+export async function main(argv: readonly string[], rawIo: Io): Promise<number> {
+  // Every verb prints user text (notes, reasons, authors, prompt text, error messages quoting
+  // arguments): nothing it prints may drive the terminal. One pass over all output, JSON included.
+  const io: Io = { ...rawIo, out: (t) => rawIo.out(safeForTerminal(t)), err: (t) => rawIo.err(safeForTerminal(t)) };
   const [verb, ...rest] = argv;
   const json = rest.includes('--json');
   if (verb === undefined) {
@@ -117,7 +121,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return 1;
       }
       const head = err.name === 'RegistryError' ? `the prompts folder has ${list.length} problem${list.length === 1 ? '' : 's'}:` : err.message;
-      const refused = err.code === 'CHANGE_REFUSED' ? 'refused: ' : '';
+      const refused = err.code === 'CHANGE_REFUSED' || err.code === 'EDIT_CONFLICT' ? 'refused: ' : '';
       io.err(`promptpin ${verb}: ${refused}${head}${list.map((i) => `\n  ✖ ${formatIssue(i)}`).join('')}\n`);
       return 1;
     }

@@ -1,14 +1,20 @@
 /** What every verb shares: options, the folder's files, author, atomic writes, output. */
+import { stripSuffixWithSpace } from '../internal/text.js';
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { mkdir, unlink } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ErrorCode, formatIssue, PromptError, type RegistryIssue } from '../errors.js';
+import { writeFileAtomic } from '../internal/fs/atomic-write.js';
+import { assertWritableInside, readInsideOptional } from '../internal/fs/contain.js';
+import { withFolderLock, type FolderLockOptions } from '../internal/fs/folder-lock.js';
+import { readOptionalBounded } from '../internal/fs/read-file.js';
+import { LIMITS } from '../internal/safe-data.js';
 import { CHANGELOG_FILE } from '../registry/changelog.js';
 import { LOCK_FILE } from '../registry/lock.js';
 import { checkFolder, type FolderFiles } from '../registry/registry.js';
 import { RELEASE_FILE } from '../registry/release.js';
+import { versionNumberProblem } from '../registry/version-numbers.js';
 import { readFolder } from '../sources/folder-source.js';
 
 /** The process around the CLI (injected so verbs never touch globals directly). */
@@ -32,16 +38,24 @@ export class UsageError extends Error {
   }
 }
 
-/** A change the CLI refuses (exit code 1), with the folder problems behind it when there are some. */
+/**
+ * A change the CLI refuses (exit code 1), with the folder problems behind it when there are some.
+ * The code is CHANGE_REFUSED, or EDIT_CONFLICT when a concurrent edit changed a file first.
+ */
 export class ChangeRefused extends PromptError {
   override name = 'ChangeRefused';
   constructor(
     message: string,
     readonly issues: readonly RegistryIssue[] = [],
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; code?: typeof ErrorCode.CHANGE_REFUSED | typeof ErrorCode.EDIT_CONFLICT },
   ) {
-    super(ErrorCode.CHANGE_REFUSED, message, options);
+    super(options?.code ?? ErrorCode.CHANGE_REFUSED, message, options?.cause === undefined ? undefined : { cause: options.cause });
   }
+}
+
+/** A {@link ChangeRefused} with code EDIT_CONFLICT: a file changed between read and write. */
+function conflict(message: string): ChangeRefused {
+  return new ChangeRefused(message, [], { code: ErrorCode.EDIT_CONFLICT });
 }
 
 /** Options every verb accepts. */
@@ -123,21 +137,22 @@ export interface FolderState {
   readonly changelogText: string | undefined;
 }
 
-/** Reads the folder (prompt files, release file, lock, changelog). */
+/** Largest file an edit reads back to compare (the largest a prompts folder holds). */
+const MAX_EDIT_READ_BYTES = LIMITS.configFileChars * 4;
+
+/**
+ * Reads the folder (prompt files, release file, lock, changelog): regular files only, bounded, and
+ * never through a link that leaves the folder (see {@link readFolder}).
+ */
 export async function loadFolder(ctx: Ctx): Promise<FolderState> {
   const files = await readFolder(ctx.dir);
-  const changelogText = await readOptional(join(ctx.dir, CHANGELOG_FILE));
+  const changelogText = await readInsideOptional(ctx.dir, CHANGELOG_FILE, MAX_EDIT_READ_BYTES);
   return { files, changelogText };
 }
 
-/** Reads a file, or undefined when it does not exist. */
+/** Reads a regular file (bounded), or undefined when it does not exist. */
 export async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  return readOptionalBounded(path, { maxBytes: MAX_EDIT_READ_BYTES });
 }
 
 /**
@@ -177,34 +192,13 @@ export function requireAuthor(ctx: Ctx, flag: string | undefined): string {
 }
 
 /**
- * Writes a file atomically: a hidden temp file in the same folder, then rename. With `exclusive`,
- * the target must not exist (a released version is never overwritten, even by a racing publish).
- * With `expected`, refuses when the file changed since it was read (a concurrent edit).
+ * Writes a file atomically and durably (see {@link writeFileAtomic}), creating its folder. For
+ * outputs the user names (`build -o`, `types -o`); edits of the prompts folder go through
+ * {@link writeChange}.
  */
-export async function writeAtomic(path: string, text: string, opts: { exclusive?: boolean; expected?: string | undefined; checkExpected?: boolean } = {}): Promise<void> {
+export async function writeAtomic(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  if (opts.checkExpected) {
-    const now = await readOptional(path);
-    if (now !== opts.expected) {
-      throw new ChangeRefused(`${basename(path)} changed while promptpin was editing it (another edit ran at the same time). Re-run the command.`);
-    }
-  }
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  await writeFile(tmp, text, { flag: 'wx' });
-  try {
-    if (opts.exclusive) {
-      await link(tmp, path);
-      await unlink(tmp);
-    } else {
-      await rename(tmp, path);
-    }
-  } catch (err) {
-    await unlink(tmp).catch(() => {});
-    if (opts.exclusive && (err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new ChangeRefused(`${path} already exists (a concurrent publish?). A version file is never overwritten; re-run the command.`);
-    }
-    throw err;
-  }
+  await writeFileAtomic(path, text);
 }
 
 /** One file a change writes (see {@link writeChange}). */
@@ -217,29 +211,60 @@ export interface PlannedWrite {
   readonly create?: boolean;
 }
 
-/** Test seams of {@link writeChange}. */
+/** Options and test seams of {@link writeChange}. */
 export interface WriteChangeHooks {
   /** Called right before each file is written (tests simulate a concurrent edit here). */
   readonly beforeWrite?: (path: string) => void | Promise<void>;
+  /**
+   * The prompts folder the change edits: its edit lock is held while the change is checked and
+   * written, and no write may go through a symbolic link below it.
+   * @defaultValue the deepest folder holding every written path
+   */
+  readonly folder?: string;
+  /** Options of the folder lock (tests inject a clock and a wait). */
+  readonly lock?: FolderLockOptions;
+}
+
+/** The deepest directory that holds every path. */
+function commonFolder(paths: readonly string[]): string {
+  let common = dirname(paths[0] ?? '.');
+  for (const p of paths) {
+    while (common !== dirname(common) && !(p === common || p.startsWith(common.endsWith(sep) ? common : `${common}${sep}`))) common = dirname(common);
+  }
+  return common;
 }
 
 /**
  * Writes the files of one change, in the order given, as close to all-or-nothing as a file system
- * allows: every file is first checked to be unchanged since it was read (or, with `create`, still
- * absent), so a concurrent edit refuses the change before anything is written; each write is
- * atomic and re-checks its own file; and when a later write fails, the files already written are
- * put back (only if they still hold what this change wrote, so a concurrent edit is never undone).
+ * allows, with the folder's edit lock held (see {@link withFolderLock}), so promptpin edits of one
+ * folder never interleave:
+ * - every path is checked to go through no symbolic link below the folder;
+ * - every file is checked to still hold the bytes the change was computed from (or, with `create`,
+ *   to be still absent) — a compare-and-swap against any edit since the read, promptpin's or a
+ *   person's — before anything is written;
+ * - each write is atomic and durable (temp file, fsync, rename, fsync of the directory) and
+ *   re-checks its own file first;
+ * - when a later write fails, the files already written are put back (only if they still hold what
+ *   this change wrote, so a concurrent edit is never undone).
  * Callers order the writes so that, should a restore itself fail, the state left is the least
  * harmful one (each caller says why its order is what it is).
  *
- * @throws {ChangeRefused} when a file changed since it was read (nothing written), or when a write
- * failed and an earlier one could not be put back (the message names the files to check).
+ * @throws {ChangeRefused} EDIT_CONFLICT when a file changed since it was read (nothing written);
+ * CHANGE_REFUSED when a write failed and an earlier one could not be put back (the message names
+ * the files to check). {PromptError} FOLDER_LOCKED when another edit holds the lock too long;
+ * UNSAFE_PATH when a path goes through a link.
  */
 export async function writeChange(writes: readonly PlannedWrite[], hooks: WriteChangeHooks = {}): Promise<void> {
+  const folder = hooks.folder ?? commonFolder(writes.map((w) => w.path));
+  await withFolderLock(folder, () => writeLocked(folder, writes, hooks), hooks.lock);
+}
+
+async function writeLocked(folder: string, writes: readonly PlannedWrite[], hooks: WriteChangeHooks): Promise<void> {
+  for (const w of writes) await assertWritableInside(folder, w.path);
   for (const w of writes) {
     const now = await readOptional(w.path);
     if (now === w.expected) continue;
-    throw new ChangeRefused(
+    throw conflict(
       w.create
         ? `${w.path} already exists (a concurrent publish?). A version file is never overwritten; nothing was written. Re-run the command.`
         : `${basename(w.path)} changed since promptpin read it (another edit ran at the same time); nothing was written. Re-run the command.`,
@@ -249,11 +274,11 @@ export async function writeChange(writes: readonly PlannedWrite[], hooks: WriteC
   for (const w of writes) {
     try {
       await hooks.beforeWrite?.(w.path);
-      await writeAtomic(w.path, w.text, w.create ? { exclusive: true } : { checkExpected: true, expected: w.expected });
+      await writeOne(folder, w);
     } catch (err) {
-      const stuck = await restore(done);
+      const stuck = await restore(folder, done);
       if (stuck.length === 0) throw err;
-      const why = (err instanceof Error ? err.message : String(err)).replace(/\s*Re-run the command\.$/, '');
+      const why = stripSuffixWithSpace(err instanceof Error ? err.message : String(err), 'Re-run the command.');
       throw new ChangeRefused(
         `the change was only partly written: ${why} ${stuck.map((f) => basename(f)).join(', ')} ${stuck.length === 1 ? 'was' : 'were'} already written and could not be put back. Compare the folder with git (git status, git diff) and finish or undo the change by hand.`,
         err instanceof ChangeRefused ? err.issues : [],
@@ -264,20 +289,58 @@ export async function writeChange(writes: readonly PlannedWrite[], hooks: WriteC
   }
 }
 
+/** Writes one planned file: re-checked, then created exclusively or replaced atomically. */
+async function writeOne(folder: string, w: { path: string; text: string; expected: string | undefined; create?: boolean }): Promise<void> {
+  await assertWritableInside(folder, w.path);
+  await mkdir(dirname(w.path), { recursive: true });
+  if (w.create) {
+    try {
+      await writeFileAtomic(w.path, w.text, { exclusive: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw conflict(`${w.path} already exists (a concurrent publish?). A version file is never overwritten; re-run the command.`);
+      }
+      throw err;
+    }
+    return;
+  }
+  // The lock keeps promptpin edits apart; this re-check catches an editor or git writing meanwhile.
+  if ((await readOptional(w.path)) !== w.expected) {
+    throw conflict(`${basename(w.path)} changed while promptpin was editing it (another edit ran at the same time). Re-run the command.`);
+  }
+  await writeFileAtomic(w.path, w.text);
+}
+
 /** Puts back files a failed change wrote, newest first; returns the paths it could not put back. */
-async function restore(done: readonly PlannedWrite[]): Promise<string[]> {
+async function restore(folder: string, done: readonly PlannedWrite[]): Promise<string[]> {
   const stuck: string[] = [];
   for (const w of [...done].reverse()) {
     try {
       // Someone edited the file after this change wrote it: theirs wins, and it is reported.
       if ((await readOptional(w.path)) !== w.text) throw new Error('changed since written');
       if (w.expected === undefined) await unlink(w.path);
-      else await writeAtomic(w.path, w.expected, { checkExpected: true, expected: w.text });
+      else await writeOne(folder, { path: w.path, text: w.expected, expected: w.text });
     } catch {
       stuck.push(w.path);
     }
   }
   return stuck;
+}
+
+/**
+ * {@link writeChange} for a verb: the folder is `ctx.dir`, and waiting for another edit's lock is
+ * said on stderr.
+ */
+export async function writeFolderChange(ctx: Ctx, writes: readonly PlannedWrite[], hooks: WriteChangeHooks = {}): Promise<void> {
+  await writeChange(writes, {
+    folder: ctx.dir,
+    ...hooks,
+    lock: {
+      onWait: (owner) =>
+        ctx.io.err(`promptpin: waiting for another edit of ${show(ctx, ctx.dir)} to finish${owner ? ` (pid ${owner.pid} on ${owner.hostname})` : ''}…\n`),
+      ...hooks.lock,
+    },
+  });
 }
 
 /** Paths of the folder's own files. */
@@ -296,7 +359,10 @@ export function versionArg(text: string | undefined, what: string, usage: string
   if (text === undefined) throw new UsageError(`missing ${what}.`, usage);
   const m = /^v?([1-9]\d*)$/.exec(text.trim());
   if (!m) throw new UsageError(`${what} "${text}" is not a version number (1, 2, 3, … or v3).`, usage);
-  return Number(m[1]);
+  const n = Number(m[1]);
+  const bad = versionNumberProblem(n);
+  if (bad) throw new UsageError(`${what}: ${bad}.`, usage);
+  return n;
 }
 
 /** Parses a percent argument (`10`, `12.5`, `50%`). */

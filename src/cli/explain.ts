@@ -1,8 +1,10 @@
 /** `promptpin explain <name>`: the four answers for the latest change. */
+import { oneLine } from '../internal/terminal.js';
 import { latestChangelogEntry, parseChangelog, type ParsedChangelogEntry } from '../registry/changelog.js';
 import { readRelease } from '../registry/edit.js';
 import { checkFolder } from '../registry/registry.js';
 import type { PromptVersion } from '../registry/types.js';
+import { maxVersion } from '../registry/version-numbers.js';
 import { ChangeRefused, COMMON_OPTIONS, command, emit, loadFolder, makeCtx, parseVerbArgs, positionals, type Io } from './context.js';
 import { compareVersions, summarizeDiff } from './version-diff.js';
 
@@ -45,7 +47,7 @@ export async function runExplain(io: Io, args: readonly string[]): Promise<numbe
   const entry = latestChangelogEntry(parseChangelog(state.changelogText), name, ctx.env);
   const action = entry?.action ?? (release?.rollout ? 'rollout' : release ? 'stable' : 'publish');
   const text = entry?.change ?? '';
-  const latest = Math.max(...versions.keys());
+  const latest = maxVersion(versions.keys());
 
   let from: number | undefined;
   let to: number;
@@ -110,8 +112,8 @@ export async function runExplain(io: Io, args: readonly string[]): Promise<numbe
   }
   const vTo = versions.get(to);
   const vFrom = from !== undefined ? versions.get(from) : undefined;
-  if (vTo?.message) why.push(`v${to}: ${vTo.message}${vTo.author ? ` (${vTo.author})` : ''}`);
-  if (entry?.why && entry.why !== vTo?.message) why.push(`${entry.action}: ${entry.why}${entry.author ? ` (${entry.author})` : ''}`);
+  if (vTo?.message) why.push(`v${to}: ${oneLine(vTo.message)}${vTo.author ? ` (${oneLine(vTo.author)})` : ''}`);
+  if (entry?.why && entry.why !== vTo?.message) why.push(`${entry.action}: ${oneLine(entry.why)}${entry.author ? ` (${oneLine(entry.author)})` : ''}`);
   const summary = vTo && vFrom ? summarizeDiff(compareVersions(vFrom, vTo)) : vTo ? 'first version' : `v${to} is not in the folder`;
   const live = release?.stable === undefined ? `not released in ${ctx.env}` : liveRollout ? `v${release.stable} stable, v${liveRollout.candidate} at ${liveRollout.percent}%` : `v${release.stable} serves everyone`;
   const explanation: Explanation = {
@@ -127,16 +129,16 @@ export async function runExplain(io: Io, args: readonly string[]): Promise<numbe
   const pad = (s: string) => s.padEnd(20);
   const lines = [
     entry
-      ? `${name} in ${ctx.env}: latest change ${entry.date} by ${entry.author}: ${entry.change}`
+      ? `${name} in ${ctx.env}: latest change ${oneLine(entry.date)} by ${oneLine(entry.author)}: ${oneLine(entry.change)}`
       : `${name} in ${ctx.env}: no changelog line yet; from promptpin.yaml`,
     `Live now: ${live}.`,
     '',
     `${pad('1. What changed:')}${from !== undefined ? `v${from} → v${to}` : `v${to}`}: ${summary}${diffCmd}`,
     `${pad('2. Why:')}${why[0] ?? '(no message recorded)'}`,
     ...why.slice(1).map((w) => `${pad('')}${w}`),
-    `${pad('3. Expected signal:')}${expectedNote ?? (action === 'publish' ? '(none until a rollout states one)' : '(none recorded)')}`,
-    ...(guards.length ? [`${pad('')}guards: ${guards.join(', ')}`] : []),
-    ...(action === 'publish' ? [] : [`${pad('')}observed: ${entry?.observed || `(not recorded: ${command(ctx, `outcome ${name} "…"`)})`}`]),
+    `${pad('3. Expected signal:')}${expectedNote !== null ? oneLine(expectedNote) : (action === 'publish' ? '(none until a rollout states one)' : '(none recorded)')}`,
+    ...(guards.length ? [`${pad('')}guards: ${oneLine(guards.join(', '))}`] : []),
+    ...(action === 'publish' ? [] : [`${pad('')}observed: ${entry?.observed ? oneLine(entry.observed) : `(not recorded: ${command(ctx, `outcome ${name} "…"`)})`}`]),
     `${pad('4. How to reverse:')}${reverse}`,
   ];
   emit(ctx, lines.join('\n'), explanation);

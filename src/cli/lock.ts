@@ -1,7 +1,7 @@
 /** `promptpin lock [name]`: records the hash of every version not yet in promptpin.lock. */
 import { addToLock } from '../registry/edit.js';
 import { checkFolder } from '../registry/registry.js';
-import { ChangeRefused, COMMON_OPTIONS, command, emit, loadFolder, makeCtx, parseVerbArgs, paths, positionals, show, validateAfter, writeAtomic, type Io } from './context.js';
+import { ChangeRefused, COMMON_OPTIONS, command, emit, loadFolder, makeCtx, parseVerbArgs, paths, positionals, show, validateAfter, writeFolderChange, type Io } from './context.js';
 
 /** Usage of `lock`. */
 export const LOCK_USAGE = `promptpin lock [name] [--dir DIR] [--json]
@@ -30,7 +30,7 @@ export async function runLock(io: Io, args: readonly string[]): Promise<number> 
   }
   const lockText = addToLock(state.files.lockText, todo);
   validateAfter(state.files, { ...state.files, lockText }, 'locking');
-  await writeAtomic(p.lock, lockText, { checkExpected: true, expected: state.files.lockText });
+  await writeFolderChange(ctx, [{ path: p.lock, text: lockText, expected: state.files.lockText }]);
   emit(
     ctx,
     [

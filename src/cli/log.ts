@@ -1,4 +1,5 @@
 /** `promptpin log [name] [--since 48h|7d|DATE]`: the changelog, newest first. */
+import { oneLine } from '../internal/terminal.js';
 import { parseChangelog, type ParsedChangelogEntry } from '../registry/changelog.js';
 import { parseDuration } from '../registry/release.js';
 import { COMMON_OPTIONS, command, emit, loadFolder, makeCtx, parseVerbArgs, positionals, UsageError, type Ctx, type Io } from './context.js';
@@ -38,10 +39,11 @@ export function sinceArg(text: string, now: Date): Date {
 
 /** Formats one entry for humans. */
 export function formatEntry(e: ParsedChangelogEntry, ctx?: Ctx): string {
-  const lines = [`${e.date}  ${e.author}  ${e.prompt}${e.environment ? ` (${e.environment})` : ''}`, `  ${e.change}`];
-  if (e.why) lines.push(`  why:      ${e.why}`);
-  if (e.expected) lines.push(`  expected: ${e.expected}`);
-  if (e.observed || e.action !== 'publish') lines.push(`  observed: ${e.observed || (ctx ? `(not recorded: ${command(ctx, `outcome ${e.prompt} "…"`)})` : '(not recorded)')}`);
+  // Every field is user text: escape sequences and newlines in it are shown, never acted on.
+  const lines = [`${oneLine(e.date)}  ${oneLine(e.author)}  ${oneLine(e.prompt)}${e.environment ? ` (${oneLine(e.environment)})` : ''}`, `  ${oneLine(e.change)}`];
+  if (e.why) lines.push(`  why:      ${oneLine(e.why)}`);
+  if (e.expected) lines.push(`  expected: ${oneLine(e.expected)}`);
+  if (e.observed || e.action !== 'publish') lines.push(`  observed: ${e.observed ? oneLine(e.observed) : ctx ? `(not recorded: ${command(ctx, `outcome ${e.prompt} "…"`)})` : '(not recorded)'}`);
   return lines.join('\n');
 }
 

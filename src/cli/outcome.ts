@@ -1,6 +1,6 @@
 /** `promptpin outcome <name> "…"`: records the observed outcome on the latest change of a prompt. */
 import { setChangelogOutcome } from '../registry/changelog.js';
-import { COMMON_OPTIONS, command, emit, loadFolder, makeCtx, parseVerbArgs, paths, positionals, show, writeAtomic, type Io } from './context.js';
+import { COMMON_OPTIONS, command, emit, loadFolder, makeCtx, parseVerbArgs, paths, positionals, show, writeFolderChange, type Io } from './context.js';
 
 /** Usage of `outcome`. */
 export const OUTCOME_USAGE = `promptpin outcome <name> "what was observed" [--env ENV] [--dir DIR] [--json]
@@ -20,7 +20,7 @@ export async function runOutcome(io: Io, args: readonly string[]): Promise<numbe
   const state = await loadFolder(ctx);
   const result = setChangelogOutcome(state.changelogText, name, observed, ctx.envGiven ? ctx.env : undefined);
   const p = paths(ctx);
-  await writeAtomic(p.changelog, result.text, { checkExpected: true, expected: state.changelogText });
+  await writeFolderChange(ctx, [{ path: p.changelog, text: result.text, expected: state.changelogText }]);
   const e = result.entry;
   emit(
     ctx,

@@ -7,6 +7,7 @@ import { parseLock } from '../registry/lock.js';
 import { nameProblem } from '../registry/names.js';
 import { parsePromptFile } from '../registry/prompt-file.js';
 import { checkFolder } from '../registry/registry.js';
+import { MAX_VERSION, nextVersion } from '../registry/version-numbers.js';
 import {
   CHANGE_OPTIONS,
   ChangeRefused,
@@ -23,7 +24,7 @@ import {
   show,
   validateAfter,
   versionNumbersOf,
-  writeChange,
+  writeFolderChange,
   type Io,
   type WriteChangeHooks,
 } from './context.js';
@@ -40,7 +41,7 @@ Publishing never makes a version live: a rollout or promote does.`;
 
 const OPTIONS = { ...CHANGE_OPTIONS, from: { type: 'string' }, message: { type: 'string', short: 'm' } } as const;
 
-/** Runs `publish`. `hooks` are test seams (see {@link writeChange}). */
+/** Runs `publish`. `hooks` are test seams (see {@link writeFolderChange}). */
 export async function runPublish(io: Io, args: readonly string[], hooks: WriteChangeHooks = {}): Promise<number> {
   const { values, positionals: pos } = parseVerbArgs(args, OPTIONS, PUBLISH_USAGE);
   if (values.help) {
@@ -65,7 +66,15 @@ export async function runPublish(io: Io, args: readonly string[], hooks: WriteCh
   let draft = false;
   if (values.from !== undefined) {
     const sourceText = values.from === '-' ? await io.readStdin() : await readFile(resolve(io.cwd, values.from), 'utf8');
-    version = latest + 1;
+    const next = nextVersion(nums);
+    if (next === null) {
+      throw new ChangeRefused(
+        latest > MAX_VERSION
+          ? `${name}/${latest}.prompt: version ${latest} is above the limit of ${MAX_VERSION}. Rename or remove this file (a typo or a bad merge?), then publish again.`
+          : `"${name}" already has v${latest}, the highest version number promptpin accepts. Publish the change under a new prompt name.`,
+      );
+    }
+    version = next;
     const baseText = latest ? promptText(files, name, latest) : undefined;
     text = preparePublishText({ sourceText, author, ...(baseText !== undefined ? { baseText } : {}), ...(values.message !== undefined ? { message: values.message } : {}) });
   } else {
@@ -106,7 +115,8 @@ export async function runPublish(io: Io, args: readonly string[], hooks: WriteCh
   // Every file is checked unchanged before the first write, and a failed write puts the earlier
   // ones back; should that fail too, what is left is an unlocked draft (which `check` flags and
   // `publish <name>` completes), never a locked version without its file or an unlogged release.
-  await writeChange(
+  await writeFolderChange(
+    ctx,
     [
       draft ? { path: file, text, expected: promptText(files, name, version) } : { path: file, text, expected: undefined, create: true },
       { path: p.changelog, text: changelogText, expected: state.changelogText },

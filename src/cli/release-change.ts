@@ -3,7 +3,7 @@ import { addChangelogEntry, changelogDate, type ChangelogEntry } from '../regist
 import { parseLock } from '../registry/lock.js';
 import type { PromptVersion } from '../registry/types.js';
 import { checkFolder } from '../registry/registry.js';
-import { ChangeRefused, command, knownList, paths, show, validateAfter, versionNumbersOf, writeChange, type Ctx, type FolderState, type WriteChangeHooks } from './context.js';
+import { ChangeRefused, command, knownList, paths, show, validateAfter, versionNumbersOf, writeFolderChange, type Ctx, type FolderState, type WriteChangeHooks } from './context.js';
 
 /**
  * Refuses a version that is missing from the folder or not released (not in the lock): only a
@@ -32,7 +32,7 @@ export function requireReleased(ctx: Ctx, state: FolderState, name: string, vers
 /**
  * Validates the folder with the new release text, then writes the changelog line and the release
  * file (both checked unchanged since they were read before either is written; see
- * {@link writeChange}).
+ * {@link writeFolderChange}).
  */
 export async function writeReleaseChange(
   ctx: Ctx,
@@ -49,7 +49,8 @@ export async function writeReleaseChange(
   // promptpin.yaml then fail and the changelog not be put back, the log over-reports a change that
   // did not happen (visible, and re-running the command applies it) instead of a live change that
   // nobody logged and that a re-run refuses ("already has a rollout").
-  await writeChange(
+  await writeFolderChange(
+    ctx,
     [
       { path: p.changelog, text: addChangelogEntry(state.changelogText, { ...entry, date, environment: ctx.env, observed: '' }), expected: state.changelogText },
       { path: p.release, text: releaseText, expected: state.files.releaseText },

@@ -1,6 +1,8 @@
 /** `promptpin status [name]`: per prompt and environment, what is live and since when. */
+import { cutAtWithSpace } from '../internal/text.js';
 import { join } from 'node:path';
 import { ErrorCode, formatIssue, isPromptError } from '../errors.js';
+import { oneLine, safeForTerminal } from '../internal/terminal.js';
 import { latestChangelogEntry, parseChangelog } from '../registry/changelog.js';
 import { listReleases, type ReleaseListing, type RolloutSnapshot } from '../registry/edit.js';
 import { checkFolder } from '../registry/registry.js';
@@ -48,7 +50,7 @@ export async function runStatus(io: Io, args: readonly string[]): Promise<number
   } catch (err) {
     if (!isPromptError(err)) throw err;
     const where = check.issues.filter((i) => i.file === RELEASE_FILE).map((i) => formatIssue({ ...i, file: show(ctx, join(ctx.dir, RELEASE_FILE)) }));
-    releaseError = `${where.length ? where.join('; ') : err.message.replace(/\s*Fix it.*$/s, '')}: stable versions and rollouts cannot be shown. Clients keep serving their last valid registry. Fix ${show(ctx, join(ctx.dir, RELEASE_FILE))} (git diff shows what changed), then run \`${command(ctx, 'check')}\`.`;
+    releaseError = `${where.length ? where.join('; ') : cutAtWithSpace(err.message, 'Fix it')}: stable versions and rollouts cannot be shown. Clients keep serving their last valid registry. Fix ${show(ctx, join(ctx.dir, RELEASE_FILE))} (git diff shows what changed), then run \`${command(ctx, 'check')}\`.`;
   }
   const rows: StatusRow[] = [];
   for (const prompt of names) {
@@ -89,11 +91,11 @@ export async function runStatus(io: Io, args: readonly string[]): Promise<number
     return 1;
   }
   if (releaseError !== undefined) {
-    io.err(`promptpin status: ${releaseError}\n`);
+    io.err(`promptpin status: ${safeForTerminal(releaseError)}\n`);
     const human: string[] = [];
     for (const [i, r] of rows.entries()) {
       if (rows[i - 1]?.prompt !== r.prompt) human.push(`${r.prompt} (latest v${r.latestVersion})`);
-      const last = r.lastChange ? `; last change ${r.lastChange.date} by ${r.lastChange.author}: ${r.lastChange.change}` : '';
+      const last = r.lastChange ? `; last change ${oneLine(r.lastChange.date)} by ${oneLine(r.lastChange.author)}: ${oneLine(r.lastChange.change)}` : '';
       human.push(`  ${(r.environment ?? '').padEnd(12)} release unknown (${RELEASE_FILE} unreadable)${last}`);
     }
     emit(ctx, human.length ? human.join('\n') : 'No prompts in the folder.', { ok: false, error: { code: ErrorCode.INVALID_CONFIG, message: releaseError }, rows });
@@ -116,11 +118,11 @@ export async function runStatus(io: Io, args: readonly string[]): Promise<number
     human.push(`  ${(r.environment ?? '').padEnd(12)} stable v${r.stable}${o.length ? ` · overrides ${o.map(([u, v]) => `${u}→v${v}`).join(', ')}` : ''}`);
     const ro = r.rollout;
     if (ro) {
-      human.push(`  ${pad} rollout v${ro.candidate} at ${ro.percent}%${ro.percent === 0 ? ' (paused)' : ''}${ro.started ? ` since ${ro.started}` : ''}${ro.author ? ` by ${ro.author}` : ''}`);
-      human.push(`  ${pad} guards ${ro.guards.join(', ') || 'none'} (${ro.minSamples ?? DEFAULT_MIN_SAMPLES} samples per arm${ro.window ? `, window ${ro.window}` : ''}, on breach ${ro.onBreach ?? 'rollback'})`);
-      if (ro.expected) human.push(`  ${pad} expected: ${ro.expected}`);
+      human.push(`  ${pad} rollout v${ro.candidate} at ${ro.percent}%${ro.percent === 0 ? ' (paused)' : ''}${ro.started ? ` since ${oneLine(ro.started)}` : ''}${ro.author ? ` by ${oneLine(ro.author)}` : ''}`);
+      human.push(`  ${pad} guards ${oneLine(ro.guards.join(', ')) || 'none'} (${ro.minSamples ?? DEFAULT_MIN_SAMPLES} samples per arm${ro.window ? `, window ${ro.window}` : ''}, on breach ${ro.onBreach ?? 'rollback'})`);
+      if (ro.expected) human.push(`  ${pad} expected: ${oneLine(ro.expected)}`);
     }
-    if (r.lastChange) human.push(`  ${''.padEnd(12)} last change ${r.lastChange.date} by ${r.lastChange.author}: ${r.lastChange.change}`);
+    if (r.lastChange) human.push(`  ${''.padEnd(12)} last change ${oneLine(r.lastChange.date)} by ${oneLine(r.lastChange.author)}: ${oneLine(r.lastChange.change)}`);
   }
   emit(ctx, human.length ? human.join('\n') : 'No prompts in the folder.', { ok: true, rows });
   return 0;

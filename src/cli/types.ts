@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { compileFolder } from '../registry/registry.js';
 import type { Registry, VariableSpec } from '../registry/types.js';
+import { maxVersion } from '../registry/version-numbers.js';
 import { COMMON_OPTIONS, command, loadFolder, makeCtx, parseVerbArgs, positionals, show, writeAtomic, type Io } from './context.js';
 
 /** Usage of `types`. */
@@ -49,7 +50,7 @@ export function referencedVersions(registry: Registry): Map<string, number[]> {
   const result = new Map<string, number[]>();
   for (const [name, entry] of [...registry.prompts].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     const set = out.get(name);
-    result.set(name, set && set.size ? [...set].sort((a, b) => a - b) : [Math.max(...entry.versions.keys())]);
+    result.set(name, set && set.size ? [...set].sort((a, b) => a - b) : [maxVersion(entry.versions.keys())]);
   }
   return result;
 }

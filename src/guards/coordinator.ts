@@ -1,8 +1,9 @@
 import type { Span } from '@opentelemetry/api';
+import { ErrorCode, PromptError } from '../errors.js';
 import { formatGuard } from '../registry/release.js';
 import type { BreachAction, GuardSpec, Rollout } from '../registry/types.js';
 import type { PromptOutcome, ResolvedPrompt } from '../resolved-prompt.js';
-import { GuardMonitor, type GuardTrip } from './monitor.js';
+import { DEFAULT_NO_DATA_AFTER, GuardMonitor, type GuardReport, type GuardTrip } from './monitor.js';
 
 /** Emitted when a rollout guard trips (`onBreach`, `client.on('breach')`). */
 export interface GuardBreachEvent {
@@ -12,10 +13,16 @@ export interface GuardBreachEvent {
   /** The guard that tripped, and its shorthand (`refusal:+0.5pp`). */
   readonly guard: GuardSpec;
   readonly guardText: string;
-  /** Observed difference in the guard's unit (percentage points, or percent for means). */
+  /** Observed difference in the guard's unit (percentage points, or percent for means), rounded. */
   readonly observed: number;
   /** The threshold in the same unit. */
   readonly threshold: number;
+  /** `pp` for rates, `%` for means. */
+  readonly unit: 'pp' | '%';
+  /** The confidence bounds of `observed`, same unit. */
+  readonly interval: readonly [number, number];
+  /** One line for people: `refusal +0.87pp [+0.31, +1.43] > 0.5pp; n = 5,210 candidate / 46,890 stable`. */
+  readonly text: string;
   /** The statistical evidence: counts per arm and the confidence-sequence bounds. */
   readonly evidence: GuardTrip['evidence'];
   /** `rollback`: this client now serves stable for the prompt. `alert`: nothing changed. */
@@ -33,7 +40,17 @@ export interface GuardStatus {
   readonly action: BreachAction;
   /** `judging` (counting and testing), `window-closed` (past `window`), or `tripped`. */
   readonly state: 'judging' | 'window-closed' | 'tripped';
+  /**
+   * Past its `window` without a trip: no longer guarded. It stays stale until someone promotes or
+   * rolls back.
+   */
+  readonly stale: boolean;
   readonly guards: readonly string[];
+  /** Each guard's current verdict in people's units (same order as `guards`). */
+  readonly reports: readonly (GuardReport & { readonly guard: string; readonly reason: string; readonly noData: boolean })[];
+  /** Guards whose signal no outcome carried after the first 1,000 outcomes (e.g. streams without usage). */
+  readonly noData: readonly string[];
+  /** Outcomes attributed to each arm (units `get` resolved with an id). */
   readonly samples: { readonly stable: number; readonly candidate: number };
   readonly breach: GuardBreachEvent | null;
 }
@@ -48,6 +65,8 @@ interface Entry {
   readonly startedAt: number | undefined;
   breach: GuardBreachEvent | null;
   samples: { stable: number; candidate: number };
+  outcomes: number;
+  noDataReported: boolean;
 }
 
 /** Per-client guard bookkeeping: one monitor per live rollout, kept across reloads of the same rollout. @internal */
@@ -93,7 +112,7 @@ export class GuardCoordinator {
       ...(rollout.windowMs !== undefined ? { windowMs: rollout.windowMs } : {}),
     });
     this.#rolledBack.delete(key);
-    this.#entries.set(key, { prompt, stable, rollout, judged, monitor, startedAt, breach: null, samples: { stable: 0, candidate: 0 } });
+    this.#entries.set(key, { prompt, stable, rollout, judged, monitor, startedAt, breach: null, samples: { stable: 0, candidate: 0 }, outcomes: 0, noDataReported: false });
   }
 
   /** Forgets rollouts that are no longer live. */
@@ -120,9 +139,13 @@ export class GuardCoordinator {
       if (prompt.slice === 'stable' && prompt.version === entry.stable) arm = 'stable';
       else if (prompt.slice === 'candidate' && prompt.version === entry.rollout.candidate) arm = 'candidate';
       else return;
+      // Only outcomes of units `get` resolved with an id are randomized: the others are not compared.
+      const unit = (prompt as { readonly guardUnit?: { readonly phase: number; readonly cluster: number } }).guardUnit;
+      if (unit === undefined) return;
       entry.samples[arm]++;
       const now = this.#now();
-      const trip = entry.monitor.record(arm, outcome, now);
+      const trip = entry.monitor.record(arm, outcome, now, unit);
+      if (!entry.noDataReported && ++entry.outcomes >= DEFAULT_NO_DATA_AFTER) this.#checkNoData(entry);
       if (!trip) return;
       const event: GuardBreachEvent = Object.freeze({
         prompt: entry.prompt,
@@ -132,6 +155,9 @@ export class GuardCoordinator {
         guardText: formatGuard(trip.guard),
         observed: trip.observed,
         threshold: trip.threshold,
+        unit: trip.unit,
+        interval: trip.interval,
+        text: trip.text,
         evidence: trip.evidence,
         action: entry.rollout.onBreach,
         at: now,
@@ -149,15 +175,36 @@ export class GuardCoordinator {
       });
       this.#onBreach(event);
     } catch (err) {
-      this.#onError(err);
+      // Our own fault (or the onBreach handler's): reported with its own code, not as a source failure.
+      this.#onError(
+        new PromptError(
+          ErrorCode.GUARD_FAILED,
+          `Guard accounting for "${prompt.name}" v${prompt.version} failed: ${err instanceof Error ? err.message : String(err)}. The call itself was not affected; check the rollout's guards in promptpin.yaml and the onBreach handler.`,
+          { cause: err },
+        ),
+      );
     }
+  }
+
+  #checkNoData(entry: Entry): void {
+    entry.noDataReported = true;
+    const silent = entry.monitor.state().guards.filter((g) => g.noData).map((g) => formatGuard(g.guard));
+    if (silent.length === 0) return;
+    this.#onError(
+      new PromptError(
+        ErrorCode.TELEMETRY_FAILED,
+        `Guard ${silent.join(', ')} of the rollout of "${entry.prompt}" got no data in ${entry.outcomes} outcomes: the signal is never recorded (a misspelled key, or streams without usage), so the guard cannot trip. Record the signal in the outcome (prompt.record / the call's outcome reader) or change the guard.`,
+      ),
+    );
   }
 
   /** Each live rollout's guard state. */
   status(): GuardStatus[] {
     const now = this.#now();
-    return [...this.#entries.values()].map((e) =>
-      Object.freeze({
+    return [...this.#entries.values()].map((e) => {
+      const state = e.monitor.state();
+      const stale = !e.breach && e.startedAt !== undefined && e.rollout.windowMs !== undefined && now > e.startedAt + e.rollout.windowMs;
+      return Object.freeze({
         prompt: e.prompt,
         stable: e.stable,
         candidate: e.rollout.candidate,
@@ -168,10 +215,15 @@ export class GuardCoordinator {
           : e.startedAt !== undefined && e.rollout.windowMs !== undefined && now > e.startedAt + e.rollout.windowMs
             ? ('window-closed' as const)
             : ('judging' as const),
+        stale,
         guards: e.rollout.guards.map(formatGuard),
+        reports: Object.freeze(
+          state.guards.map((g) => Object.freeze({ guard: formatGuard(g.guard), reason: g.judgement.reason, noData: g.noData, ...g.report })),
+        ),
+        noData: Object.freeze(state.guards.filter((g) => g.noData).map((g) => formatGuard(g.guard))),
         samples: { ...e.samples },
         breach: e.breach,
-      }),
-    );
+      });
+    });
   }
 }

@@ -1,24 +1,18 @@
 /**
- * Per-rollout guard bookkeeping: counts each outcome's signals per arm (and per segment), judges the
- * guards an outcome touched with the anytime-valid tests of `./sequential.ts`, and latches the
- * first breach. Pure: no I/O and no clock (the caller passes `now` in epoch milliseconds).
+ * Per-rollout guard bookkeeping: adds each outcome's signals to additive {@link Evidence} (per arm,
+ * ramp phase and pseudo-cluster, pooled and per segment), judges the guards an outcome touched with
+ * the stratified, cluster-robust, anytime-valid test of `./stratified.ts`, and latches the first
+ * breach. The rollout's α is split over all its guards, sides and segment tests (`./alpha.ts`).
+ * Pure: no I/O and no clock (the caller passes `now` in epoch milliseconds).
  *
  * @module
  */
 import { ErrorCode, PromptError } from '../errors.js';
-import {
-  DEFAULT_ALPHA,
-  judgeMeanChange,
-  judgeRateDecrease,
-  judgeRateIncrease,
-  meanChangeTripped,
-  rateDecreaseTripped,
-  rateIncreaseTripped,
-  type GuardJudgement,
-  type SequentialTestOptions,
-} from './sequential.js';
+import { DEFAULT_ROLLOUT_ALPHA, planAlpha } from './alpha.js';
+import { AGG, DEFAULT_CLUSTERS, Evidence, type EvidenceSnapshot } from './evidence.js';
+import { DEFAULT_MIN_EVENTS, judgeStratified, stratifiedTripped, type StratifiedJudgement, type StratifiedOptions } from './stratified.js';
 
-export type { GuardJudgement, GuardReason } from './sequential.js';
+export type { StratifiedJudgement as GuardJudgement, StratifiedReason as GuardReason } from './stratified.js';
 
 /** A guard's threshold, in the release file's units (see {@link GuardSpec} in the registry model). */
 export type { GuardSpec } from '../registry/types.js';
@@ -26,8 +20,9 @@ import type { GuardSpec } from '../registry/types.js';
 
 /**
  * The signals of one LLM call. Built-in names: `refusal`, `tool_call`, `error` (booleans);
- * `output_tokens`, `input_tokens`, `latency_ms`, `cost` (numbers). Any custom key is allowed.
- * Missing signals are not counted; a value of the wrong type for a guard is ignored by that guard.
+ * `output_tokens`, `input_tokens`, `latency_ms`, `cost` (numbers). Custom keys are declared in
+ * `promptpin.yaml` (`signals:`). Missing signals are not counted; a value of the wrong type for a
+ * guard is ignored by that guard.
  */
 export interface GuardOutcome {
   readonly [signal: string]: boolean | number | string | undefined;
@@ -35,47 +30,61 @@ export interface GuardOutcome {
   readonly segment?: string;
 }
 
-/** Arm of a rollout. */
+/** Arm of a two-arm rollout. */
 export type GuardArm = 'stable' | 'candidate';
+
+/** Where an outcome comes from: the ramp phase in force when its unit was assigned, and its pseudo-cluster. */
+export interface GuardUnit {
+  /** Phase key: the candidate share in basis points (percent × 100) when the unit was resolved. */
+  readonly phase: number;
+  /** Pseudo-cluster of the unit (`clusterOf(unitId)`), 0 … clusters − 1. */
+  readonly cluster: number;
+}
 
 /** Counts of one arm for a rate guard. */
 export interface RateCounts {
   readonly kind: 'rate';
-  /** Outcomes that carried the signal as a boolean. */
   readonly n: number;
-  /** Those where it was `true`. */
   readonly events: number;
 }
 
-/** Running sums of one arm for a mean guard. */
+/** Sums of one arm for a mean guard. */
 export interface MeanCounts {
   readonly kind: 'mean';
-  /** Outcomes that carried the signal as a finite number. */
   readonly n: number;
-  /** Sum of the values. */
+  /** Sum of the raw values. */
   readonly sum: number;
-  /** Sum of the squared values. */
-  readonly sumSquares: number;
+  /** Arithmetic mean (NaN when empty). */
+  readonly mean: number;
 }
 
 /** Counts of one arm. */
 export type ArmCounts = RateCounts | MeanCounts;
 
-/** A judgement plus, for `bySegment` guards, the segment it is about. */
-export type GuardEvidence = GuardJudgement & { readonly segment?: string };
+/** A judgement plus, for `bySegment` guards, the segment it is about (absent: the pooled test). */
+export type GuardEvidence = StratifiedJudgement & { readonly segment?: string };
 
-/** The first breach of a rollout, frozen. */
-export interface GuardTrip {
-  /** The guard that breached (a frozen copy of the spec given to the monitor). */
-  readonly guard: GuardSpec;
+/** A guard's verdict in one unit for people: pp for rates, % for means. */
+export interface GuardReport {
+  /** `pp` (rates) or `%` (means). */
+  readonly unit: 'pp' | '%';
   /**
-   * Observed value in the guard's own unit: percentage points of `candidate − stable` (maxIncrease)
-   * or `stable − candidate` (maxDecrease); percent relative change of the mean (maxChange, signed).
+   * Observed value in `unit`, oriented like the guard (positive = worse for max_increase /
+   * max_decrease; the signed relative change for max_change), rounded (0.01pp, 0.1%).
    */
   readonly observed: number;
+  /** The confidence bounds of `observed`, same unit and rounding. */
+  readonly interval: readonly [number, number];
+  /** E.g. `refusal +0.87pp [+0.31, +1.43] > 0.5pp; n = 5,210 candidate / 46,890 stable`. */
+  readonly text: string;
+}
+
+/** The first breach of a rollout, frozen. */
+export interface GuardTrip extends GuardReport {
+  readonly guard: GuardSpec;
   /** The guard's threshold as written (percentage points or percent). */
   readonly threshold: number;
-  /** The statistical judgement (proportions / fractions, see `GuardJudgement`). */
+  /** The statistical judgement, in the test's units (proportions, log ratios). */
   readonly evidence: GuardEvidence;
 }
 
@@ -84,223 +93,187 @@ export interface GuardSegmentState {
   readonly segment: string;
   readonly stable: ArmCounts;
   readonly candidate: ArmCounts;
-  /** Judgement of this segment at the per-segment level α / maxSegments. */
-  readonly judgement: GuardJudgement;
+  readonly judgement: StratifiedJudgement;
 }
 
 /** State of one guard. */
 export interface GuardState {
   readonly guard: GuardSpec;
-  /** Counts of the stable arm (all segments pooled for a `bySegment` guard). */
+  /** Counts of the stable arm (all phases and segments). */
   readonly stable: ArmCounts;
-  /** Counts of the candidate arm (all segments pooled for a `bySegment` guard). */
+  /** Counts of the candidate arm (all phases and segments). */
   readonly candidate: ArmCounts;
-  /**
-   * The guard's deciding judgement: for a plain guard, on the counts above; for a `bySegment`
-   * guard, that of the breaching segment, else of the segment closest to breaching (named in
-   * `segment`), else an `insufficient-samples` judgement when no segment has data.
-   */
-  readonly judgement: GuardJudgement;
-  /** For `bySegment` guards: the segment `judgement` is about. */
+  /** The deciding judgement: the pooled test, or a breaching / closest segment (named in `segment`). */
+  readonly judgement: StratifiedJudgement;
+  /** The pooled judgement, in people's units. */
+  readonly report: GuardReport;
   readonly segment?: string;
-  /** For `bySegment` guards: every segment, in order of first appearance. */
   readonly segments?: readonly GuardSegmentState[];
+  /** The one-sided level each pooled test of this guard runs at. */
+  readonly alpha: number;
+  /** True once `noDataAfter` outcomes were recorded and none carried this guard's signal. */
+  readonly noData: boolean;
+  /** The pooled evidence (additive sums) for export. */
+  readonly evidenceState: EvidenceSnapshot;
 }
 
 /** Frozen snapshot of a monitor. */
 export interface GuardMonitorState {
-  /** The first breach, or null. */
   readonly tripped: GuardTrip | null;
-  /** One entry per guard, in the order given. */
   readonly guards: readonly GuardState[];
+  /** Outcomes recorded in the window. */
+  readonly outcomes: number;
 }
 
 /** Options of {@link GuardMonitor}. */
 export interface GuardMonitorOptions {
-  /** The rollout's guards. */
   readonly guards: readonly GuardSpec[];
-  /** Samples per arm (per segment for `bySegment` guards) before a guard may judge. */
+  /** Samples per arm (per segment for segment tests) before a guard may judge. */
   readonly minSamples: number;
-  /** Epoch ms the rollout started; outcomes before it are ignored. */
+  /** Rate guards: events of both arms together before judging. Default 10. */
+  readonly minEvents?: number;
   readonly startedAt?: number;
-  /**
-   * Length of the judging window in ms; outcomes after `startedAt + windowMs` are ignored. Without
-   * `startedAt` the window starts at the first recorded outcome.
-   */
   readonly windowMs?: number;
-  /** False-trip probability of each guard over the whole window. Default 0.05. */
+  /** The ROLLOUT's false-trip probability, split over all guards, sides and segments. Default 0.05. */
   readonly alpha?: number;
-  /** Most segment tests per `bySegment` guard (the rest pool into `(other)`). Default 10. */
+  /** Segment tests per `bySegment` guard (the rest pool into `(other)`). Default 10. */
   readonly maxSegments?: number;
-  /** Mixture tuning passed to the sequential tests (see `SequentialTestOptions.tightestAt`). */
   readonly tightestAt?: number;
+  /** Pseudo-clusters. Default 64. */
+  readonly clusters?: number;
+  /** Outcomes after which a guard whose signal never appeared is flagged `noData`. Default 1,000. */
+  readonly noDataAfter?: number;
 }
 
-/** Segment of outcomes without a `segment` label. */
 export const NO_SEGMENT = '(none)';
-/** Segment that pools the labels beyond `maxSegments − 1` distinct ones. */
 export const OTHER_SEGMENT = '(other)';
-/** Default number of segment tests per `bySegment` guard. */
 export const DEFAULT_MAX_SEGMENTS = 10;
+/** Default outcomes before a guard without any data is flagged. */
+export const DEFAULT_NO_DATA_AFTER = 1_000;
 
-type Kind = 'increase' | 'decrease' | 'change';
-
-interface Acc {
-  n: number;
-  events: number;
-  sum: number;
-  sumSquares: number;
-}
-
-interface Cell {
-  readonly segment: string;
-  readonly stable: Acc;
-  readonly candidate: Acc;
+interface Test {
+  readonly side: 1 | -1;
+  readonly delta: number;
 }
 
 interface CompiledGuard {
   readonly spec: GuardSpec;
-  readonly kind: Kind;
-  /** As a proportion (rates) or a fraction (means). */
-  readonly threshold: number;
-  /** As written (pp or percent). */
+  readonly rate: boolean;
+  readonly tests: readonly Test[];
   readonly rawThreshold: number;
-  /** Options of each test: α split over segments for `bySegment`. */
-  readonly opts: SequentialTestOptions;
-  readonly pooled: Cell;
-  /** Per-segment cells for `bySegment` guards, else null. */
-  readonly cells: Map<string, Cell> | null;
+  readonly unit: 'pp' | '%';
+  readonly opts: StratifiedOptions;
+  readonly segOpts: StratifiedOptions;
+  readonly pooled: Evidence;
+  readonly cells: Map<string, Evidence> | null;
+  seen: number;
 }
 
 function invalid(message: string): PromptError {
   return new PromptError(ErrorCode.INVALID_OPTIONS, message);
 }
 
-function newCell(segment: string): Cell {
-  return {
-    segment,
-    stable: { n: 0, events: 0, sum: 0, sumSquares: 0 },
-    candidate: { n: 0, events: 0, sum: 0, sumSquares: 0 },
-  };
+/** Whether a guard spec judges a rate (pp) or a mean (%). */
+export function guardKind(g: GuardSpec): 'rate' | 'mean' {
+  return g.maxChange !== undefined || g.unit === '%' ? 'mean' : 'rate';
 }
 
 function isThreshold(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0;
 }
 
-function compileSpec(raw: GuardSpec, index: number, base: SequentialTestOptions, maxSegments: number): CompiledGuard {
+function round(x: number, digits: number): number {
+  if (!Number.isFinite(x)) return x;
+  const f = 10 ** digits;
+  return Math.round(x * f) / f + 0; // + 0: no -0
+}
+
+const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** A judgement in people's units. */
+function reportOf(g: CompiledGuard, j: StratifiedJudgement, side: 1 | -1): GuardReport {
+  const signed = g.spec.maxChange !== undefined;
+  let observed: number;
+  let lo: number;
+  let hi: number;
+  if (g.rate) {
+    observed = round(j.estimate * 100, 2);
+    lo = round(j.lower * 100, 2);
+    hi = round(j.upper * 100, 2);
+  } else {
+    // Estimate is side·θ with θ the log ratio; report the relative change in %.
+    const rel = (x: number): number => (Math.exp(side * x) - 1) * 100;
+    if (signed) {
+      const a = rel(j.lower);
+      const b = rel(j.upper);
+      observed = round(rel(j.estimate), 1);
+      lo = round(Math.min(a, b), 1);
+      hi = round(Math.max(a, b), 1);
+    } else {
+      // Oriented: positive = worse (an increase for max_increase, a decrease for max_decrease).
+      const o = (x: number): number => side * rel(x);
+      observed = round(o(j.estimate), 1);
+      lo = round(o(j.lower), 1);
+      hi = round(o(j.upper), 1);
+    }
+  }
+  const u = g.unit;
+  const sign = (x: number): string => (Number.isFinite(x) ? (x > 0 ? `+${x}` : `${x}`) : x > 0 ? '+∞' : Number.isNaN(x) ? '?' : '−∞');
+  const cmp = j.tripped ? '>' : '≤';
+  const text =
+    Number.isNaN(j.estimate)
+      ? `${g.spec.signal}: no data yet`
+      : `${g.spec.signal} ${sign(observed)}${u} [${sign(lo)}, ${sign(hi)}] ${j.tripped ? cmp : 'vs'} ${g.rawThreshold}${u}; n = ${fmtInt(j.candidateN)} candidate / ${fmtInt(j.stableN)} stable`;
+  return Object.freeze({ unit: u, observed, interval: Object.freeze([lo, hi] as const), text });
+}
+
+function compileSpec(raw: GuardSpec, index: number): Omit<CompiledGuard, 'opts' | 'segOpts' | 'pooled' | 'cells' | 'seen'> & { bySegment: boolean } {
   const where = `guards[${index}]`;
   if (typeof raw !== 'object' || raw === null) throw invalid(`${where} must be an object`);
-  const { signal, maxIncrease, maxDecrease, maxChange, bySegment } = raw;
+  const { signal, maxIncrease, maxDecrease, maxChange, bySegment, unit } = raw;
   if (typeof signal !== 'string' || signal.length === 0) throw invalid(`${where}.signal must be a non-empty string`);
   if (signal === 'segment') throw invalid(`${where}.signal cannot be "segment": that key holds the segment label`);
   const set = [maxIncrease, maxDecrease, maxChange].filter((v) => v !== undefined).length;
-  if (set !== 1) {
-    throw invalid(`${where} (${signal}) must set exactly one of maxIncrease, maxDecrease, maxChange`);
-  }
+  if (set !== 1) throw invalid(`${where} (${signal}) must set exactly one of maxIncrease, maxDecrease, maxChange`);
   if (bySegment !== undefined && typeof bySegment !== 'boolean') throw invalid(`${where}.bySegment must be a boolean`);
-  let kind: Kind;
-  let rawThreshold: number;
-  if (maxIncrease !== undefined) {
-    kind = 'increase';
-    rawThreshold = maxIncrease;
-  } else if (maxDecrease !== undefined) {
-    kind = 'decrease';
-    rawThreshold = maxDecrease;
-  } else {
-    kind = 'change';
-    rawThreshold = maxChange as number;
-  }
+  if (unit !== undefined && unit !== 'pp' && unit !== '%') throw invalid(`${where}.unit must be "pp" or "%"`);
+  if (maxChange !== undefined && unit === 'pp') throw invalid(`${where} (${signal}) maxChange is a relative change in %, not pp`);
+  const rawThreshold = (maxIncrease ?? maxDecrease ?? maxChange) as number;
   if (!isThreshold(rawThreshold)) throw invalid(`${where} (${signal}) threshold must be a finite number >= 0`);
-  if (kind !== 'change' && rawThreshold > 100) {
-    throw invalid(`${where} (${signal}) rate threshold is in percentage points and must be <= 100`);
-  }
   const spec: GuardSpec = Object.freeze({
     signal,
     ...(maxIncrease !== undefined ? { maxIncrease } : {}),
     ...(maxDecrease !== undefined ? { maxDecrease } : {}),
     ...(maxChange !== undefined ? { maxChange } : {}),
+    ...(unit !== undefined ? { unit } : {}),
     ...(bySegment !== undefined ? { bySegment } : {}),
   });
-  const alpha = base.alpha ?? DEFAULT_ALPHA;
-  const opts: SequentialTestOptions = Object.freeze({ ...base, alpha: bySegment === true ? alpha / maxSegments : alpha });
-  return {
-    spec,
-    kind,
-    threshold: rawThreshold / 100,
-    rawThreshold,
-    opts,
-    pooled: newCell(NO_SEGMENT),
-    cells: bySegment === true ? new Map() : null,
-  };
-}
-
-function add(acc: Acc, kind: Kind, value: boolean | number): void {
-  acc.n += 1;
-  if (kind === 'change') {
-    const x = value as number;
-    acc.sum += x;
-    acc.sumSquares += x * x;
-  } else if (value === true) {
-    acc.events += 1;
+  const rate = guardKind(spec) === 'rate';
+  if (rate && rawThreshold > 100) throw invalid(`${where} (${signal}) rate threshold is in percentage points and must be <= 100`);
+  const sides: (1 | -1)[] = maxChange !== undefined ? [1, -1] : maxIncrease !== undefined ? [1] : [-1];
+  if (!rate && sides.includes(-1) && rawThreshold >= 100) {
+    throw invalid(`${where} (${signal}) a decrease of a mean must be < 100%`);
   }
-}
-
-function tripped(g: CompiledGuard, c: Cell): boolean {
-  const s = c.stable;
-  const k = c.candidate;
-  switch (g.kind) {
-    case 'increase':
-      return rateIncreaseTripped(s.n, s.events, k.n, k.events, g.threshold, g.opts);
-    case 'decrease':
-      return rateDecreaseTripped(s.n, s.events, k.n, k.events, g.threshold, g.opts);
-    case 'change':
-      return meanChangeTripped(s.n, s.sum, s.sumSquares, k.n, k.sum, k.sumSquares, g.threshold, g.opts);
-  }
-}
-
-function judge(g: CompiledGuard, c: Cell): GuardJudgement {
-  switch (g.kind) {
-    case 'increase':
-      return judgeRateIncrease(c.stable, c.candidate, g.threshold, g.opts);
-    case 'decrease':
-      return judgeRateDecrease(c.stable, c.candidate, g.threshold, g.opts);
-    case 'change':
-      return judgeMeanChange(c.stable, c.candidate, g.threshold, g.opts);
-  }
-}
-
-/** How far a judgement is from breaching (> 0 means breached); -Infinity when undefined. */
-function margin(g: CompiledGuard, j: GuardJudgement): number {
-  const m = g.kind === 'change' ? Math.max(j.lower - j.threshold, -j.threshold - j.upper) : j.lower - j.threshold;
-  return Number.isNaN(m) ? Number.NEGATIVE_INFINITY : m;
-}
-
-function counts(g: CompiledGuard, acc: Acc): ArmCounts {
-  return g.kind === 'change'
-    ? Object.freeze({ kind: 'mean', n: acc.n, sum: acc.sum, sumSquares: acc.sumSquares })
-    : Object.freeze({ kind: 'rate', n: acc.n, events: acc.events });
+  const tests = sides.map((side): Test => {
+    const m = rawThreshold / 100;
+    const delta = rate ? m : side === 1 ? Math.log1p(m) : -Math.log1p(-m);
+    return Object.freeze({ side, delta });
+  });
+  return { spec, rate, tests, rawThreshold, unit: rate ? 'pp' : '%', bySegment: bySegment === true };
 }
 
 /**
- * Counts a rollout's outcomes per arm and judges its guards after every outcome with an
- * anytime-valid sequential test (see `docs/guards-method.md`). The first breach latches: from then
- * on the monitor counts nothing more and `record` returns null.
+ * Counts a rollout's outcomes into additive evidence and judges its guards after every outcome
+ * with an anytime-valid, ramp-aware, cluster-robust sequential test (see `docs/guards-method.md`).
+ * The first breach latches: from then on the monitor counts nothing more and `record` returns null.
  *
- * Each guard has false-trip probability at most `alpha` over the whole window however often it is
- * checked (a `bySegment` guard too: its α is split over its segments). With G guards the chance
- * that at least one trips falsely is at most G·α.
+ * The probability that ANY guard of the rollout trips falsely, over the whole window, however often
+ * it is checked, is at most `alpha` (weighted Bonferroni over guards, sides and segment tests).
  *
  * @example
  * ```ts
- * const monitor = new GuardMonitor({
- *   guards: [{ signal: 'refusal', maxIncrease: 0.5 }, { signal: 'output_tokens', maxChange: 25 }],
- *   minSamples: 500,
- *   startedAt: Date.parse('2026-11-20T15:00:00Z'),
- *   windowMs: 24 * 3600_000,
- * });
- * const trip = monitor.record('candidate', { refusal: false, output_tokens: 312 }, Date.now());
- * if (trip) rollback(trip);
+ * const monitor = new GuardMonitor({ guards: [{ signal: 'refusal', maxIncrease: 0.5 }], minSamples: 500 });
+ * const trip = monitor.record('candidate', { refusal: false }, Date.now(), { phase: 1000, cluster: 17 });
  * ```
  */
 export class GuardMonitor {
@@ -308,46 +281,56 @@ export class GuardMonitor {
   readonly #startedAt: number | undefined;
   readonly #windowMs: number | undefined;
   readonly #maxSegments: number;
+  readonly #clusters: number;
+  readonly #noDataAfter: number;
   #windowStart: number | undefined;
   #trip: GuardTrip | null = null;
-  /** Scratch: cell touched by the current outcome, per guard (reused, no allocation per record). */
-  readonly #touched: (Cell | null)[];
+  #outcomes = 0;
+  #seq = 0;
+  readonly #touched: (Evidence | null)[];
 
-  /**
-   * @throws PromptError (`INVALID_OPTIONS`) when a guard does not set exactly one valid threshold,
-   * or when minSamples, startedAt, windowMs, alpha or maxSegments is invalid.
-   */
+  /** @throws PromptError (`INVALID_OPTIONS`) for an invalid guard or option. */
   constructor(options: GuardMonitorOptions) {
     if (typeof options !== 'object' || options === null) throw invalid('GuardMonitor options must be an object');
-    const { guards, minSamples, startedAt, windowMs, alpha, maxSegments, tightestAt } = options;
+    const { guards, minSamples, minEvents, startedAt, windowMs, alpha, maxSegments, tightestAt, clusters, noDataAfter } = options;
     if (!Array.isArray(guards)) throw invalid('guards must be an array');
-    if (!(typeof minSamples === 'number' && Number.isFinite(minSamples) && minSamples >= 0)) {
-      throw invalid('minSamples must be a finite number >= 0');
-    }
-    if (startedAt !== undefined && !(typeof startedAt === 'number' && Number.isFinite(startedAt))) {
-      throw invalid('startedAt must be a finite epoch-ms number');
-    }
-    if (windowMs !== undefined && !(typeof windowMs === 'number' && windowMs > 0 && !Number.isNaN(windowMs))) {
-      throw invalid('windowMs must be a number > 0');
-    }
-    if (alpha !== undefined && !(typeof alpha === 'number' && alpha > 0 && alpha < 1)) {
-      throw invalid('alpha must be in (0, 1)');
-    }
+    if (!(typeof minSamples === 'number' && Number.isFinite(minSamples) && minSamples >= 0)) throw invalid('minSamples must be a finite number >= 0');
+    if (minEvents !== undefined && !(typeof minEvents === 'number' && Number.isFinite(minEvents) && minEvents >= 0)) throw invalid('minEvents must be a finite number >= 0');
+    if (startedAt !== undefined && !(typeof startedAt === 'number' && Number.isFinite(startedAt))) throw invalid('startedAt must be a finite epoch-ms number');
+    if (windowMs !== undefined && !(typeof windowMs === 'number' && windowMs > 0 && !Number.isNaN(windowMs))) throw invalid('windowMs must be a number > 0');
+    if (alpha !== undefined && !(typeof alpha === 'number' && alpha > 0 && alpha < 1)) throw invalid('alpha must be in (0, 1)');
     const segs = maxSegments ?? DEFAULT_MAX_SEGMENTS;
     if (!(Number.isInteger(segs) && segs >= 1)) throw invalid('maxSegments must be an integer >= 1');
-    if (tightestAt !== undefined && !(typeof tightestAt === 'number' && Number.isFinite(tightestAt) && tightestAt > 0)) {
-      throw invalid('tightestAt must be a finite number > 0');
-    }
-    const base: SequentialTestOptions = {
-      minSamples,
-      alpha: alpha ?? DEFAULT_ALPHA,
-      ...(tightestAt !== undefined ? { tightestAt } : {}),
-    };
-    this.#guards = guards.map((g, i) => compileSpec(g, i, base, segs));
+    if (tightestAt !== undefined && !(typeof tightestAt === 'number' && Number.isFinite(tightestAt) && tightestAt > 0)) throw invalid('tightestAt must be a finite number > 0');
+    const k = clusters ?? DEFAULT_CLUSTERS;
+    if (!(Number.isInteger(k) && k >= 2)) throw invalid('clusters must be an integer >= 2');
+    const nd = noDataAfter ?? DEFAULT_NO_DATA_AFTER;
+    if (!(Number.isInteger(nd) && nd >= 1)) throw invalid('noDataAfter must be an integer >= 1');
+    const compiled = guards.map((g, i) => compileSpec(g, i));
+    const plan = planAlpha(
+      compiled.map((c) => ({ twoSided: c.tests.length === 2, bySegment: c.bySegment })),
+      alpha ?? DEFAULT_ROLLOUT_ALPHA,
+      segs,
+    );
+    this.#guards = compiled.map((c, i): CompiledGuard => {
+      const a = plan[i]!;
+      const base = { minSamples, minEvents: minEvents ?? DEFAULT_MIN_EVENTS, ...(tightestAt !== undefined ? { tightestAt } : {}) };
+      const { bySegment, ...rest } = c;
+      return {
+        ...rest,
+        opts: Object.freeze({ ...base, alpha: a.pooled }),
+        segOpts: Object.freeze({ ...base, alpha: a.segment > 0 ? a.segment : a.pooled }),
+        pooled: new Evidence(2, k),
+        cells: bySegment ? new Map() : null,
+        seen: 0,
+      };
+    });
     this.#startedAt = startedAt;
     this.#windowMs = windowMs;
     this.#windowStart = startedAt;
     this.#maxSegments = segs;
+    this.#clusters = k;
+    this.#noDataAfter = nd;
     this.#touched = this.#guards.map(() => null);
   }
 
@@ -357,20 +340,23 @@ export class GuardMonitor {
   }
 
   /**
-   * Counts one outcome for `arm` and judges the guards whose signal it carried (with the right
-   * type). Never throws: an unknown arm, a non-object outcome, an outcome outside
-   * `[startedAt, startedAt + windowMs]` (when given) or any outcome after the first trip is ignored.
+   * Counts one outcome and judges the guards whose signal it carried. Never throws: a bad arm, a
+   * non-object outcome, an outcome outside the window or after the first trip is ignored.
    *
-   * @param arm - which version served the call
-   * @param outcome - the call's signals (and optional `segment`)
-   * @param now - the outcome's time in epoch ms (only used for the window)
+   * @param unit - the phase and pseudo-cluster of the outcome's unit. Without it the outcome goes
+   * to phase 0 and a round-robin cluster (calls treated as independent).
    * @returns the breach this outcome caused (the first in guard order), else null
    */
-  record(arm: GuardArm, outcome: GuardOutcome, now: number): GuardTrip | null {
+  record(arm: GuardArm, outcome: GuardOutcome, now: number, unit?: GuardUnit): GuardTrip | null {
     if (this.#trip !== null) return null;
     if (arm !== 'stable' && arm !== 'candidate') return null;
     if (typeof outcome !== 'object' || outcome === null) return null;
     if (!this.#inWindow(now)) return null;
+    const a = arm === 'candidate' ? 1 : 0;
+    const phase = unit !== undefined && Number.isFinite(unit.phase) ? unit.phase : 0;
+    const k = this.#clusters;
+    const cluster = unit !== undefined && Number.isInteger(unit.cluster) && unit.cluster >= 0 ? unit.cluster % k : this.#seq++ % k;
+    this.#outcomes++;
     const label = typeof outcome.segment === 'string' ? outcome.segment : NO_SEGMENT;
     const guards = this.#guards;
     const touched = this.#touched;
@@ -379,72 +365,93 @@ export class GuardMonitor {
       const g = guards[i] as CompiledGuard;
       touched[i] = null;
       const v = outcome[g.spec.signal];
-      if (g.kind === 'change' ? !(typeof v === 'number' && Number.isFinite(v)) : typeof v !== 'boolean') continue;
-      add(g.pooled[arm], g.kind, v as boolean | number);
-      let cell = g.pooled;
-      if (g.cells !== null) {
-        cell = this.#segmentCell(g.cells, label);
-        add(cell[arm], g.kind, v as boolean | number);
+      let y: number;
+      let raw: number;
+      if (g.rate) {
+        if (typeof v !== 'boolean') continue;
+        y = raw = v ? 1 : 0;
+      } else {
+        if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) continue;
+        raw = v;
+        y = Math.log1p(v);
       }
-      touched[i] = cell;
+      g.seen++;
+      g.pooled.add(phase, a, cluster, y, raw);
+      let seg: Evidence | null = null;
+      if (g.cells !== null) {
+        seg = this.#segment(g.cells, label);
+        seg.add(phase, a, cluster, y, raw);
+      }
+      touched[i] = seg ?? g.pooled;
       any = true;
     }
     if (!any) return null;
     for (let i = 0; i < guards.length; i++) {
-      const cell = touched[i];
-      if (cell === null || cell === undefined) continue;
+      const seg = touched[i];
+      if (seg === null || seg === undefined) continue;
       touched[i] = null;
       const g = guards[i] as CompiledGuard;
-      // Allocation-free decision first; the frozen judgement is built only for a breach.
-      if (!tripped(g, cell)) continue;
-      const j = judge(g, cell);
-      if (!j.tripped) continue;
-      const evidence: GuardEvidence = Object.freeze(g.cells !== null ? { ...j, segment: cell.segment } : { ...j });
-      this.#trip = Object.freeze({
-        guard: g.spec,
-        observed: j.estimate * 100,
-        threshold: g.rawThreshold,
-        evidence,
-      });
-      touched.fill(null);
-      return this.#trip;
+      for (const t of g.tests) {
+        let ev: Evidence | null = null;
+        let opts = g.opts;
+        if (stratifiedTripped(g.pooled, 1, g.rate, t.side, t.delta, g.opts)) ev = g.pooled;
+        else if (seg !== g.pooled && stratifiedTripped(seg, 1, g.rate, t.side, t.delta, g.segOpts)) {
+          ev = seg;
+          opts = g.segOpts;
+        }
+        if (ev === null) continue;
+        const j = judgeStratified(ev, 1, g.rate, t.side, t.delta, opts);
+        const segment = ev === g.pooled ? undefined : this.#labelOf(g.cells!, ev);
+        const evidence: GuardEvidence = Object.freeze(segment !== undefined ? { ...j, segment } : { ...j });
+        const report = reportOf(g, j, t.side);
+        this.#trip = Object.freeze({
+          guard: g.spec,
+          threshold: g.rawThreshold,
+          evidence,
+          ...report,
+          text: segment !== undefined ? `${report.text} (segment ${segment})` : report.text,
+        });
+        touched.fill(null);
+        return this.#trip;
+      }
     }
     return null;
   }
 
-  /** A frozen snapshot of the counts and current judgement of every guard. */
+  /** A frozen snapshot of every guard. */
   state(): GuardMonitorState {
     const guards = this.#guards.map((g): GuardState => {
-      const stable = counts(g, g.pooled.stable);
-      const candidate = counts(g, g.pooled.candidate);
-      if (g.cells === null) {
-        return Object.freeze({ guard: g.spec, stable, candidate, judgement: judge(g, g.pooled) });
-      }
-      const segments = [...g.cells.values()].map(
-        (c): GuardSegmentState =>
-          Object.freeze({
-            segment: c.segment,
-            stable: counts(g, c.stable),
-            candidate: counts(g, c.candidate),
-            judgement: judge(g, c),
-          }),
+      const judgeAll = (ev: Evidence, opts: StratifiedOptions): { j: StratifiedJudgement; side: 1 | -1 } => {
+        let best: { j: StratifiedJudgement; side: 1 | -1 } | undefined;
+        for (const t of g.tests) {
+          const j = judgeStratified(ev, 1, g.rate, t.side, t.delta, opts);
+          if (best === undefined || marginOf(j) > marginOf(best.j)) best = { j, side: t.side };
+        }
+        return best!;
+      };
+      const pooled = judgeAll(g.pooled, g.opts);
+      const base = {
+        guard: g.spec,
+        stable: countsOf(g, g.pooled, 0),
+        candidate: countsOf(g, g.pooled, 1),
+        report: reportOf(g, pooled.j, pooled.side),
+        alpha: g.opts.alpha,
+        noData: g.seen === 0 && this.#outcomes >= this.#noDataAfter,
+        evidenceState: g.pooled.toJSON(),
+      };
+      if (g.cells === null) return Object.freeze({ ...base, judgement: pooled.j });
+      const segments = [...g.cells.entries()].map(([segment, ev]): GuardSegmentState =>
+        Object.freeze({ segment, stable: countsOf(g, ev, 0), candidate: countsOf(g, ev, 1), judgement: judgeAll(ev, g.segOpts).j }),
       );
       let worst: GuardSegmentState | undefined;
-      for (const s of segments) {
-        if (worst === undefined || (s.judgement.tripped && !worst.judgement.tripped)) {
-          worst = s;
-        } else if (s.judgement.tripped === worst.judgement.tripped && margin(g, s.judgement) > margin(g, worst.judgement)) {
-          worst = s;
-        }
+      for (const s of segments) if (worst === undefined || rank(s.judgement) > rank(worst.judgement)) worst = s;
+      const segFields = { segments: Object.freeze(segments) };
+      if (worst !== undefined && rank(worst.judgement) > rank(pooled.j)) {
+        return Object.freeze({ ...base, ...segFields, judgement: worst.judgement, segment: worst.segment });
       }
-      const base = { guard: g.spec, stable, candidate, segments: Object.freeze(segments) };
-      return Object.freeze(
-        worst === undefined
-          ? { ...base, judgement: judge(g, newCell(NO_SEGMENT)) }
-          : { ...base, judgement: worst.judgement, segment: worst.segment },
-      );
+      return Object.freeze({ ...base, ...segFields, judgement: pooled.j });
     });
-    return Object.freeze({ tripped: this.#trip, guards: Object.freeze(guards) });
+    return Object.freeze({ tripped: this.#trip, guards: Object.freeze(guards), outcomes: this.#outcomes });
   }
 
   #inWindow(now: number): boolean {
@@ -458,15 +465,45 @@ export class GuardMonitor {
     return now <= this.#windowStart + windowMs;
   }
 
-  #segmentCell(cells: Map<string, Cell>, label: string): Cell {
-    let cell = cells.get(label);
-    if (cell !== undefined) return cell;
+  #segment(cells: Map<string, Evidence>, label: string): Evidence {
+    let ev = cells.get(label);
+    if (ev !== undefined) return ev;
     const key = cells.size < this.#maxSegments - 1 ? label : OTHER_SEGMENT;
-    cell = cells.get(key);
-    if (cell === undefined) {
-      cell = newCell(key);
-      cells.set(key, cell);
+    ev = cells.get(key);
+    if (ev === undefined) {
+      ev = new Evidence(2, this.#clusters);
+      cells.set(key, ev);
     }
-    return cell;
+    return ev;
   }
+
+  #labelOf(cells: Map<string, Evidence>, ev: Evidence): string {
+    for (const [label, e] of cells) if (e === ev) return label;
+    return OTHER_SEGMENT;
+  }
+}
+
+/** How far a judgement is from breaching (> 0 means breached); −Infinity when undefined. */
+function marginOf(j: StratifiedJudgement): number {
+  const m = j.lower - j.threshold;
+  return Number.isNaN(m) ? Number.NEGATIVE_INFINITY : m;
+}
+
+/** Tripped first, then judgeable, then by margin. */
+function rank(j: StratifiedJudgement): number {
+  if (j.tripped) return 1e12;
+  const m = marginOf(j);
+  const judgeable = j.reason === 'within-threshold' ? 1e6 : 0;
+  return judgeable + (Number.isFinite(m) ? Math.max(-1e5, m) : -1e5);
+}
+
+function countsOf(g: CompiledGuard, ev: Evidence, arm: number): ArmCounts {
+  let n = 0;
+  let sum = 0;
+  for (let h = 0; h < ev.phaseCount; h++) {
+    const agg = ev.aggregates(h);
+    n += agg[arm * AGG] as number;
+    sum += agg[arm * AGG + 3] as number;
+  }
+  return g.rate ? Object.freeze({ kind: 'rate', n, events: sum }) : Object.freeze({ kind: 'mean', n, sum, mean: n > 0 ? sum / n : Number.NaN });
 }

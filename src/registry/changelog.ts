@@ -22,6 +22,7 @@
  * Everything here is pure: text in, text out.
  */
 import { ErrorCode, PromptError } from '../errors.js';
+import { collapseLineBreaks, isCrOrLf } from '../internal/text.js';
 
 /** The changelog's file name inside a prompts folder. */
 export const CHANGELOG_FILE = 'CHANGELOG.md';
@@ -74,8 +75,8 @@ export function changelogDate(date: Date): string {
 }
 
 function escapeCell(text: string): string {
-  return text
-    .replace(/\s*[\r\n]+\s*/g, ' ')
+  // One pass, not /\s*[\r\n]+\s*/g: that expression backtracked quadratically on long runs of spaces.
+  return collapseLineBreaks(text, isCrOrLf)
     .trim()
     .replace(/\\/g, '\\\\')
     .replace(/\|/g, '\\|');

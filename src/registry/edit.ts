@@ -9,13 +9,15 @@
  * breaks one. They do not know which versions exist or are locked: validate the folder after the
  * edit (`checkFolder`) before writing it, as the CLI does.
  */
-import { isMap, isScalar, isSeq, parseDocument, stringify as yamlStringify, type Document, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, stringify as yamlStringify, type Document, type YAMLMap } from 'yaml';
 import { ErrorCode, PromptError } from '../errors.js';
-import { LIMITS, parseYamlSafely } from '../internal/safe-data.js';
+import { LIMITS, parseYamlDocument, parseYamlSafely } from '../internal/safe-data.js';
+import { collapseLineBreaks, isLf, stripSuffixWithSpace } from '../internal/text.js';
 import { formatLock, parseLock, type Lock } from './lock.js';
 import { splitFrontMatter } from './prompt-file.js';
 import { DEFAULT_MIN_SAMPLES, expectedNoteProblem, parseDuration } from './release.js';
 import type { BreachAction, GuardSpec } from './types.js';
+import { MAX_VERSION, versionNumberProblem } from './version-numbers.js';
 
 /** A rollout as written in `promptpin.yaml` (raw values, as read, not validated further). */
 export interface RolloutSnapshot {
@@ -107,7 +109,12 @@ function guardText(g: unknown): string {
   if (typeof g !== 'object' || g === null) return String(g);
   const r = g as Record<string, unknown>;
   const signal = str(r.signal) ?? '?';
-  const value = (v: unknown): string => (str(v) ?? '?').trim().replace(/^[+-]/, '').replace(/\s*(pp|%)$/, '');
+  const sign = (v: unknown): string => (str(v) ?? '?').trim().replace(/^[+-]/, '');
+  // Not /\s*(pp|%)$/: that backtracked quadratically over a long run of spaces.
+  const value = (v: unknown): string => {
+    const t = sign(v);
+    return stripSuffixWithSpace(t, t.endsWith('pp') ? 'pp' : '%');
+  };
   if (r.max_increase !== undefined) return `${signal}:+${value(r.max_increase)}pp`;
   if (r.max_decrease !== undefined) return `${signal}:-${value(r.max_decrease)}pp`;
   if (r.max_change !== undefined) return `${signal}:${value(r.max_change)}%`;
@@ -197,7 +204,7 @@ export function percentProblem(percent: number): string | null {
 }
 
 function openDoc(text: string | undefined): Document {
-  const doc = parseDocument(text === undefined || text.trim() === '' ? 'environments: {}\n' : text, { schema: 'core', uniqueKeys: true, prettyErrors: false });
+  const doc = parseYamlDocument(text === undefined || text.trim() === '' ? 'environments: {}\n' : text, { schema: 'core', uniqueKeys: true, prettyErrors: false });
   const err = doc.errors[0];
   if (err) refuse(`promptpin.yaml is not valid YAML (${err.message.split('\n')[0]}). Fix it (promptpin check shows where), then retry.`);
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) doc.contents = doc.createNode({ environments: {} }) as never;
@@ -234,8 +241,9 @@ function serialize(doc: Document): string {
 
 function guardNode(doc: Document, g: GuardSpec): unknown {
   const data: Record<string, unknown> = { signal: g.signal };
-  if (g.maxIncrease !== undefined) data.max_increase = `${g.maxIncrease}pp`;
-  else if (g.maxDecrease !== undefined) data.max_decrease = `${g.maxDecrease}pp`;
+  const unit = g.unit ?? 'pp';
+  if (g.maxIncrease !== undefined) data.max_increase = `${g.maxIncrease}${unit}`;
+  else if (g.maxDecrease !== undefined) data.max_decrease = `${g.maxDecrease}${unit}`;
   else data.max_change = `${g.maxChange}%`;
   if (g.bySegment) data.by_segment = true;
   const node = doc.createNode(data) as YAMLMap;
@@ -262,7 +270,8 @@ export function startRollout(text: string | undefined, env: string, name: string
       `${label} already has a rollout: v${r.candidate} at ${r.percent}%${r.started ? ` since ${r.started}` : ''}${r.author ? ` by ${r.author}` : ''}. One rollout at a time: ramp, promote or roll back v${r.candidate} first.`,
     );
   }
-  if (!Number.isInteger(options.candidate) || options.candidate < 1) refuse(`Candidate ${options.candidate} is not a version number. Use --to N with N ≥ 1.`);
+  const badCandidate = versionNumberProblem(options.candidate);
+  if (badCandidate) refuse(`Cannot start a rollout of ${label}: candidate ${badCandidate}. Use --to N with 1 ≤ N ≤ ${MAX_VERSION}.`);
   if (options.candidate === current.stable) refuse(`v${options.candidate} is already stable for ${label}: a rollout needs a different candidate.`);
   const p = percentProblem(options.percent);
   if (p) refuse(`Cannot start a rollout of ${label}: ${p}.`);
@@ -285,7 +294,7 @@ export function startRollout(text: string | undefined, env: string, name: string
     salt: options.salt ?? `${name}@${options.candidate}`,
     started: options.started,
     author: options.author,
-    expected: options.expected.trim().replace(/\s*\n\s*/g, ' '),
+    expected: collapseLineBreaks(options.expected.trim(), isLf),
     guards: [],
     min_samples: options.minSamples ?? DEFAULT_MIN_SAMPLES,
     ...(options.window !== undefined ? { window: options.window } : {}),
@@ -347,7 +356,8 @@ export function promoteRollout(text: string | undefined, env: string, name: stri
 export function releaseVersion(text: string | undefined, env: string, name: string, version: number): string {
   const current = readRelease(text, env, name);
   const label = releaseLabel(env, name);
-  if (!Number.isInteger(version) || version < 1) refuse(`${version} is not a version number.`);
+  const bad = versionNumberProblem(version);
+  if (bad) refuse(`Cannot release ${label}: ${bad}. Use --to N with 1 ≤ N ≤ ${MAX_VERSION}.`);
   if (current?.rollout) {
     refuse(`${label} has a rollout of v${current.rollout.candidate} running: promote it (\`promptpin promote ${name}\`) or roll it back before releasing another version.`);
   }
@@ -387,7 +397,8 @@ export function rollbackRelease(text: string | undefined, env: string, name: str
     doc.deleteIn(['environments', env, name, 'rollout']);
     return serialize(doc);
   }
-  if (!Number.isInteger(options.to) || options.to < 1) refuse(`${options.to} is not a version number.`);
+  const badTo = versionNumberProblem(options.to);
+  if (badTo) refuse(`Cannot roll back ${label}: ${badTo}. Use --to N with 1 ≤ N ≤ ${MAX_VERSION}.`);
   if (options.to === current.stable && !current.rollout) refuse(`v${options.to} is already stable for ${label} and no rollout is running: nothing to roll back.`);
   doc.setIn(['environments', env, name, 'stable'], options.to);
   if (current.rollout) doc.deleteIn(['environments', env, name, 'rollout']);
@@ -410,6 +421,8 @@ export function addToLock(lockText: string | undefined, versions: readonly { rea
   const next = new Map<string, Map<number, string>>();
   for (const [name, vs] of lock) next.set(name, new Map(vs));
   for (const v of versions) {
+    const bad = versionNumberProblem(v.version);
+    if (bad) refuse(`Cannot lock ${v.name} v${v.version}: ${bad}.`);
     const existing = next.get(v.name)?.get(v.version);
     if (existing !== undefined && existing !== v.hash) {
       throw new PromptError(ErrorCode.VERSION_IMMUTABLE, `${v.name} v${v.version} is locked with ${existing.slice(0, 19)}, not ${v.hash.slice(0, 19)}: a released version is never rewritten. Restore it from git and publish the change as a new version.`);
@@ -466,7 +479,7 @@ export function preparePublishText(input: PreparePublishInput): string {
   if (input.message !== undefined && input.message.trim() === '') refuse('The message is empty: say why this version exists.');
   let edited = setTopLevelScalar(front, 'author', input.author.trim());
   if (input.message !== undefined) edited = setTopLevelScalar(edited, 'message', input.message.trim());
-  const message = parseDocument(edited, { schema: 'core' }).get('message');
+  const message = parseYamlDocument(edited, { schema: 'core' }).get('message');
   if (typeof message !== 'string' || message.trim() === '') refuse('A version needs a message saying why it exists: pass --message "…".');
   const out = `---\n${edited}${edited === '' || edited.endsWith('\n') ? '' : '\n'}---\n${body}`;
   // Defensive (no known input reaches it): the file must read back as written, so no front-matter
@@ -481,7 +494,7 @@ export function preparePublishText(input: PreparePublishInput): string {
  * styles and spacing included, stays as the author wrote it.
  */
 function setTopLevelScalar(yamlText: string, key: string, value: string): string {
-  const doc = parseDocument(yamlText === '' ? '{}' : yamlText, { schema: 'core', uniqueKeys: true, prettyErrors: false });
+  const doc = parseYamlDocument(yamlText === '' ? '{}' : yamlText, { schema: 'core', uniqueKeys: true, prettyErrors: false });
   const err = doc.errors[0];
   if (err) refuse(`The front matter is not valid YAML (${err.message.split('\n')[0]}).`);
   if (!isMap(doc.contents)) refuse('The front matter must be a YAML mapping (model:, variables:, …).');

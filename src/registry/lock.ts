@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import { z } from 'zod';
 import { ErrorCode, type RegistryIssue } from '../errors.js';
 import { LIMITS, parseYamlSafely, YamlProblem, zodIssuesAt } from '../internal/safe-data.js';
+import { parseVersionKey, versionNumberProblem } from './version-numbers.js';
 
 /** The lock file's name inside a prompts folder. */
 export const LOCK_FILE = 'promptpin.lock';
@@ -41,9 +42,25 @@ export function parseLock(text: string, file: string = LOCK_FILE): { lock: Lock;
     return { lock, issues };
   }
   for (const [name, versions] of Object.entries(result.data.prompts)) {
-    lock.set(name, new Map(Object.entries(versions).map(([v, h]) => [Number(v), h])));
+    const map = new Map<number, string>();
+    for (const [key, hash] of Object.entries(versions)) {
+      const v = parseVersionKey(key);
+      const bad = versionNumberProblem(v);
+      if (bad) {
+        const shown = key.length > 24 ? `${key.slice(0, 24)}…` : key;
+        issues.push({ code: ErrorCode.INVALID_CONFIG, file, prompt: name, field: `prompts.${name}.${shown}`, message: `${bad}; restore ${file} from git or regenerate it with \`promptpin lock\``, ...lineAt(parsed, ['prompts', name, v]) });
+        continue;
+      }
+      map.set(v, hash);
+    }
+    lock.set(name, map);
   }
   return { lock, issues };
+}
+
+function lineAt(parsed: { lineOf(path: readonly (string | number)[]): number | undefined }, path: readonly (string | number)[]): { line?: number } {
+  const line = parsed.lineOf(path);
+  return line !== undefined ? { line } : {};
 }
 
 /** Serializes a lock deterministically (names and versions sorted). */

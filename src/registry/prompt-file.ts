@@ -220,13 +220,14 @@ export function buildVersion(data: unknown, template: string, ctx: VersionContex
   }
 
   let placeholders: readonly string[] = [];
+  let placeholderLines: readonly number[] = [];
   try {
-    placeholders = parseTemplate(template).placeholders;
+    ({ placeholders, placeholderLines } = parseTemplate(template));
   } catch (e) {
     if (!(e instanceof TemplateSyntaxError)) throw e;
     issues.push({ code: ErrorCode.INVALID_TEMPLATE, file, prompt: name, version, field: 'template', line: bodyStartLine + e.line - 1, message: e.message });
   }
-  for (const p of placeholders) {
+  placeholders.forEach((p, i) => {
     if (!Object.prototype.hasOwnProperty.call(variables, p)) {
       issues.push({
         code: ErrorCode.INVALID_TEMPLATE,
@@ -234,13 +235,14 @@ export function buildVersion(data: unknown, template: string, ctx: VersionContex
         prompt: name,
         version,
         field: 'template',
-        line: bodyStartLine + lineIndexOf(template, p) - 1,
+        line: bodyStartLine + placeholderLines[i]! - 1,
         message: `placeholder {{${p}}} is not declared: add it under variables: (e.g. "${p}: string")`,
       });
     }
-  }
+  });
+  const used = new Set(placeholders);
   for (const [varName, spec] of Object.entries(variables)) {
-    if (!spec.optional && !placeholders.includes(varName)) {
+    if (!spec.optional && !used.has(varName)) {
       issues.push({
         code: ErrorCode.INVALID_TEMPLATE,
         file,
@@ -278,12 +280,6 @@ export function buildVersion(data: unknown, template: string, ctx: VersionContex
     ...(fmData.examples !== undefined ? { examples: deepFreeze(fmData.examples) } : {}),
   };
   return { ok: true, version: Object.freeze(v) };
-}
-
-function lineIndexOf(template: string, name: string): number {
-  const m = new RegExp(`\\{\\{\\s*${name}\\s*\\}\\}`).exec(template);
-  if (!m) return 1;
-  return template.slice(0, m.index).split('\n').length;
 }
 
 /** Normalizes one variable declaration, or returns why it is invalid. */

@@ -8,6 +8,7 @@ import { nameProblem } from './names.js';
 import { buildVersion, parsePromptFile } from './prompt-file.js';
 import { parseReleaseFile, RELEASE_FILE, validateReleases } from './release.js';
 import type { PromptEntry, PromptVersion, Registry, Release } from './types.js';
+import { formatRuns, maxVersion, parseVersionKey, versionGaps, versionNumberProblem, versionRuns } from './version-numbers.js';
 
 /** The compiled-registry format version this build reads and writes. */
 export const REGISTRY_SCHEMA_VERSION = 1;
@@ -35,6 +36,25 @@ export interface FolderCheck {
 
 const PROMPT_PATH = /^(.+)\/([1-9]\d*)\.prompt$/;
 
+/**
+ * Parsed `.prompt` files by path and exact text (bounded by size): a reload after one file changed
+ * parses that file, not the folder. Versions are frozen, so sharing them is safe.
+ */
+const parsedFiles = new LRUCache<string, ReturnType<typeof parsePromptFile>>({
+  maxSize: 32 * 1024 * 1024,
+  sizeCalculation: (_v, key) => Math.max(1, key.length * 2),
+});
+
+function parseCached(text: string, name: string, version: number, path: string): ReturnType<typeof parsePromptFile> {
+  const key = `${path}\u0000${text}`;
+  let parsed = parsedFiles.get(key);
+  if (parsed === undefined) {
+    parsed = parsePromptFile(text, name, version, path);
+    parsedFiles.set(key, parsed);
+  }
+  return parsed;
+}
+
 /** Validates a whole folder and reports every problem (used by loading and `promptpin check`). */
 export function checkFolder(files: FolderFiles): FolderCheck {
   const issues: RegistryIssue[] = [];
@@ -48,15 +68,21 @@ export function checkFolder(files: FolderFiles): FolderCheck {
       continue;
     }
     const name = m[1]!;
-    const version = Number(m[2]);
+    const version = parseVersionKey(m[2]!);
     const bad = nameProblem(name);
     if (bad) {
       issues.push({ code: ErrorCode.INVALID_NAME, file: path, message: `"${name}" is not a valid prompt name: ${bad}` });
       continue;
     }
+    const tooLarge = versionNumberProblem(version);
+    if (tooLarge) {
+      // Never treated as "the latest version": a typo must not make v4…v99999999 "missing".
+      issues.push({ code: ErrorCode.INVALID_CONFIG, file: path, prompt: name, message: `${tooLarge}: a version file is named after the next number (1, 2, 3, …); rename or remove this file` });
+      continue;
+    }
     if (!seenFiles.has(name)) seenFiles.set(name, new Set());
     seenFiles.get(name)!.add(version);
-    const parsed = parsePromptFile(text, name, version, path);
+    const parsed = parseCached(text, name, version, path);
     if (!parsed.ok) {
       issues.push(...parsed.issues);
       continue;
@@ -66,12 +92,19 @@ export function checkFolder(files: FolderFiles): FolderCheck {
     byName.get(name)!.set(version, parsed.version);
   }
   for (const [name, nums] of seenFiles) {
-    const max = Math.max(...nums);
-    for (let v = 1; v <= max; v++) {
-      if (!nums.has(v)) {
-        issues.push({ code: ErrorCode.INVALID_CONFIG, file: `${name}/${v}.prompt`, prompt: name, version: v, message: `versions are sequential: ${name} has v${max} but no v${v}; every version stays in the folder, never delete one` });
-      }
-    }
+    // One issue per prompt, whatever the numbers: work and message size follow the file count.
+    const sorted = [...nums].sort((a, b) => a - b);
+    const gaps = versionGaps(sorted);
+    const first = gaps[0];
+    if (first === undefined) continue;
+    const max = sorted[sorted.length - 1]!;
+    issues.push({
+      code: ErrorCode.INVALID_CONFIG,
+      file: `${name}/${first[0]}.prompt`,
+      prompt: name,
+      version: first[0],
+      message: `versions are sequential: ${name} has v${max} but no ${formatRuns(gaps)} (present: ${formatRuns(versionRuns(sorted))}); every version stays in the folder, never delete one`,
+    });
   }
 
   let lock: Lock = new Map();
@@ -82,16 +115,16 @@ export function checkFolder(files: FolderFiles): FolderCheck {
   }
   const unlocked: { name: string; version: number; hash: string }[] = [];
   for (const [name, locked] of lock) {
+    const missing: number[] = [];
+    const present = byName.get(name);
+    const next = present ? maxVersion(present.keys()) + 1 : 1;
     for (const [v, hash] of locked) {
-      const current = byName.get(name)?.get(v);
+      const current = present?.get(v);
       if (!current) {
-        if (!seenFiles.get(name)?.has(v)) {
-          issues.push({ code: ErrorCode.VERSION_IMMUTABLE, file: `${name}/${v}.prompt`, prompt: name, version: v, message: `${name} v${v} is released (recorded in ${LOCK_FILE}) but its file is missing: released versions stay runnable; restore it from git` });
-        }
+        if (!seenFiles.get(name)?.has(v)) missing.push(v);
         continue;
       }
       if (current.hash !== hash) {
-        const next = Math.max(...byName.get(name)!.keys()) + 1;
         issues.push({
           code: ErrorCode.VERSION_IMMUTABLE,
           file: `${name}/${v}.prompt`,
@@ -100,6 +133,13 @@ export function checkFolder(files: FolderFiles): FolderCheck {
           message: `${name} v${v} was edited in place (locked ${short(hash)}, file now ${short(current.hash)}): restore v${v} from git and publish the change as v${next} (promptpin publish ${name})`,
         });
       }
+    }
+    if (missing.length > 0) {
+      // One issue per prompt: a lock listing 50,000 versions of a deleted folder is one problem.
+      const runs = versionRuns(missing.sort((a, b) => a - b));
+      const v = missing[0]!;
+      const what = missing.length === 1 ? `${name} v${v} is released (recorded in ${LOCK_FILE}) but its file is missing` : `${name} ${formatRuns(runs)} are released (recorded in ${LOCK_FILE}) but their files are missing`;
+      issues.push({ code: ErrorCode.VERSION_IMMUTABLE, file: `${name}/${v}.prompt`, prompt: name, version: v, message: `${what}: released versions stay runnable; restore ${missing.length === 1 ? 'it' : 'them'} from git` });
     }
   }
   for (const v of versions) {
@@ -307,10 +347,18 @@ export function parseCompiledRegistry(value: unknown, file: string = 'registry.j
       continue;
     }
     const versions = new Map<number, PromptVersion>();
-    const nums = Object.keys(entry.versions).map(Number).sort((a, b) => a - b);
-    nums.forEach((n, i) => {
-      if (n !== i + 1) issues.push({ code: ErrorCode.INVALID_CONFIG, file, prompt: name, version: i + 1, message: `versions are sequential: ${name} is missing v${i + 1}` });
-    });
+    const nums: number[] = [];
+    for (const key of Object.keys(entry.versions)) {
+      const n = parseVersionKey(key);
+      const bad = versionNumberProblem(n);
+      if (bad) issues.push({ code: ErrorCode.INVALID_CONFIG, file, prompt: name, field: `prompts.${name}.versions.${key.length > 24 ? `${key.slice(0, 24)}…` : key}`, message: `${bad}; rebuild the registry with \`promptpin build\`` });
+      else nums.push(n);
+    }
+    nums.sort((a, b) => a - b);
+    const gaps = versionGaps(nums);
+    if (gaps.length > 0) {
+      issues.push({ code: ErrorCode.INVALID_CONFIG, file, prompt: name, version: gaps[0]![0], message: `versions are sequential: ${name} is missing ${formatRuns(gaps)} (present: ${formatRuns(versionRuns(nums))}); rebuild the registry with \`promptpin build\`` });
+    }
     for (const n of nums) {
       const raw = entry.versions[String(n)]!;
       // A version byte-identical to one already validated is reused: a release-only flip of a
@@ -345,4 +393,31 @@ export function parseCompiledRegistry(value: unknown, file: string = 'registry.j
     throw registryError([{ code: ErrorCode.INVALID_CONFIG, file, field: 'revision', message: `revision ${short(result.data.revision)} does not match the content (${short(registry.revision)}): the registry was edited or corrupted; rebuild it with \`promptpin build\`` }]);
   }
   return registry;
+}
+
+/**
+ * The rule a reload must pass before it replaces a serving registry: the new registry keeps at
+ * least one of the releases the serving one has in `environment`. An empty, comment-only or
+ * missing `promptpin.yaml` (what an editor, `cp` or `git checkout` exposes for a moment) parses as
+ * "no releases"; swapping it in would make every `get` throw PROMPT_NOT_RELEASED.
+ *
+ * Pure: the client calls it with its last good registry. A first load has no previous registry and
+ * is never refused by it. To remove every release on purpose, restart the clients (or remove them
+ * in two steps: keep one release while the others go, then the last).
+ *
+ * @returns null when `next` may replace `prev`, else the issue (code RELEASES_REMOVED).
+ */
+export function releaseRegressionProblem(prev: Registry, next: Registry, environment: string): RegistryIssue | null {
+  const before = prev.environments.get(environment);
+  if (before === undefined || before.size === 0) return null;
+  const after = next.environments.get(environment);
+  if (after !== undefined) for (const name of before.keys()) if (after.has(name)) return null;
+  const names = [...before.keys()].sort();
+  const shown = names.length > 5 ? `${names.slice(0, 5).join(', ')}, … (${names.length - 5} more)` : names.join(', ');
+  const now = after === undefined || after.size === 0 ? `none in "${environment}"` : `only ${after.size} other prompt${after.size === 1 ? '' : 's'} in "${environment}"`;
+  return {
+    code: ErrorCode.RELEASES_REMOVED,
+    field: `environments.${environment}`,
+    message: `the new registry releases none of the ${names.length} prompt${names.length === 1 ? '' : 's'} released in "${environment}" now (${shown}); it has ${now}. An empty, comment-only or missing ${RELEASE_FILE} (a file being written, a checkout in progress) reads as "no releases", so the reload was refused and the last good registry keeps serving. Fix ${RELEASE_FILE} and reload; to remove every release on purpose, restart the client`,
+  };
 }

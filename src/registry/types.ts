@@ -44,12 +44,20 @@ export interface PromptVersion {
 export interface GuardSpec {
   /** Outcome signal: `refusal`, `tool_call`, `error`, `output_tokens`, `input_tokens`, `latency_ms`, `cost` or a custom name. */
   readonly signal: string;
-  /** Largest tolerated increase of a rate, in percentage points (`refusal: +0.5pp`). */
+  /**
+   * Largest tolerated increase: of a rate in percentage points (`refusal: +0.5pp`), or of a mean in
+   * percent when {@link GuardSpec.unit} is `'%'` (`latency_ms: +20%`).
+   */
   readonly maxIncrease?: number;
-  /** Largest tolerated decrease of a rate, in percentage points (`tool_call: -5pp`). */
+  /** Largest tolerated decrease: of a rate in pp (`tool_call: -5pp`), or of a mean in % with `unit: '%'`. */
   readonly maxDecrease?: number;
   /** Largest tolerated relative change of a mean, in percent, either way (`output_tokens: 25%`). */
   readonly maxChange?: number;
+  /**
+   * Unit of `maxIncrease` / `maxDecrease`: `'pp'` (a rate; the default) or `'%'` (a relative change
+   * of a mean). `maxChange` is always in %.
+   */
+  readonly unit?: 'pp' | '%';
   /**
    * Judge each value of `outcome.segment` (e.g. an intent) separately and trip if any segment
    * breaches. The guard's α is split evenly over at most `maxSegments` segment tests

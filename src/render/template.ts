@@ -10,6 +10,9 @@
  * - Any other `{{` is an error (there is no escape: pass literal braces in a variable).
  */
 
+import { step } from '../internal/steps.js';
+import { isJsWhitespace, leadingBlankLinesEnd, trailingBlankLinesStart } from '../internal/text.js';
+
 /** Chat roles a role block may name. */
 export const ROLES = ['system', 'user', 'assistant'] as const;
 /** A chat role. */
@@ -30,6 +33,8 @@ export interface ParsedTemplate {
   readonly messages: readonly TemplateMessage[];
   /** Every variable name used, in first-use order. */
   readonly placeholders: readonly string[];
+  /** The 1-based line (within the template) of each placeholder's first use, index for index. */
+  readonly placeholderLines: readonly number[];
 }
 
 /** A syntax error in a template, with its 1-based line within the template body. */
@@ -42,14 +47,60 @@ export class TemplateSyntaxError extends Error {
   }
 }
 
-const TAG = /\{\{\s*([#/]?)\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/y;
-const LEADING_BLANK_LINES = /^(?:[ \t]*\r?\n)+/;
-const TRAILING_BLANK_LINES = /(?:\r?\n[ \t]*)+$/;
+function isIdentStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
 
-function lineAt(src: string, index: number): number {
+function isIdentPart(c: number): boolean {
+  return isIdentStart(c) || (c >= 48 && c <= 57);
+}
+
+/**
+ * Reads the tag at `at` (where `{{` stands): `{{`, spaces, an optional `#` or `/`, spaces, an
+ * identifier, spaces, `}}` — the language of `/\{\{\s*([#/]?)\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/y`.
+ * One forward pass (the expression backtracked quadratically over `{{` and a long run of spaces).
+ */
+function readTag(src: string, at: number): { sigil: '' | '#' | '/'; ident: string; end: number } | null {
+  const n = src.length;
+  let i = at + 2;
+  try {
+    while (i < n && isJsWhitespace(src.charCodeAt(i))) i++;
+    let sigil: '' | '#' | '/' = '';
+    const c = src.charCodeAt(i);
+    if (c === 35 || c === 47) {
+      sigil = c === 35 ? '#' : '/';
+      i++;
+      while (i < n && isJsWhitespace(src.charCodeAt(i))) i++;
+    }
+    const identStart = i;
+    if (i >= n || !isIdentStart(src.charCodeAt(i))) return null;
+    i++;
+    while (i < n && isIdentPart(src.charCodeAt(i))) i++;
+    const ident = src.slice(identStart, i);
+    while (i < n && isJsWhitespace(src.charCodeAt(i))) i++;
+    if (src.charCodeAt(i) !== 125 || src.charCodeAt(i + 1) !== 125) return null;
+    return { sigil, ident, end: i + 2 };
+  } finally {
+    step(i - at + 1);
+  }
+}
+
+/**
+ * 1-based line numbers of positions, for positions asked in increasing order: each call counts the
+ * newlines since the previous one, so numbering every tag of a template costs one pass over it.
+ */
+function lineCounter(src: string): (index: number) => number {
+  let pos = 0;
   let line = 1;
-  for (let i = 0; i < index; i++) if (src.charCodeAt(i) === 10) line++;
-  return line;
+  return (index) => {
+    if (index < pos) {
+      pos = 0;
+      line = 1;
+    }
+    step(index - pos + 1);
+    for (; pos < index; pos++) if (src.charCodeAt(pos) === 10) line++;
+    return line;
+  };
 }
 
 /** Parses a template body. Throws {@link TemplateSyntaxError} on any malformed tag. */
@@ -62,7 +113,9 @@ export function parseTemplate(src: string): ParsedTemplate {
   }
   const messages: TemplateMessage[] = [];
   const placeholders: string[] = [];
+  const placeholderLines: number[] = [];
   const seen = new Set<string>();
+  const lineAt = lineCounter(src);
   let top: { statics: string[]; vars: string[] } = { statics: [''], vars: [] };
   let outsideText = '';
   let open: Open | null = null;
@@ -77,22 +130,22 @@ export function parseTemplate(src: string): ParsedTemplate {
 
   while (pos < src.length) {
     const at = src.indexOf('{{', pos);
+    step((at < 0 ? src.length : at) - pos + 1);
     if (at < 0) {
       appendText(src.slice(pos));
       break;
     }
     appendText(src.slice(pos, at));
-    TAG.lastIndex = at;
-    const m = TAG.exec(src);
+    const m = readTag(src, at);
     if (!m) {
       const snippet = src.slice(at, Math.min(src.length, at + 24)).split('\n')[0];
       throw new TemplateSyntaxError(
         `unrecognized tag "${snippet}": use {{variable}} or a role block {{#system}}, {{#user}}, {{#assistant}}`,
-        lineAt(src, at),
+        lineAt(at),
       );
     }
-    const [whole, sigil, ident] = m as unknown as [string, string, string];
-    const line = lineAt(src, at);
+    const { sigil, ident } = m;
+    const line = lineAt(at);
     if (sigil === '') {
       const target = open ?? top;
       target.vars.push(ident);
@@ -101,6 +154,7 @@ export function parseTemplate(src: string): ParsedTemplate {
       if (!seen.has(ident)) {
         seen.add(ident);
         placeholders.push(ident);
+        placeholderLines.push(line);
       }
     } else {
       if (!(ROLES as readonly string[]).includes(ident)) {
@@ -122,30 +176,39 @@ export function parseTemplate(src: string): ParsedTemplate {
         open = null;
       }
     }
-    pos = at + whole.length;
+    pos = m.end;
   }
   if (open) throw new TemplateSyntaxError(`{{#${open.role}}} is never closed: add {{/${open.role}}}`, open.line);
 
   if (sawBlock) {
+    step(outsideText.length + 1);
     if (outsideText.trim() !== '') {
       const idx = src.search(/\S/);
       throw new TemplateSyntaxError(
         'text or variables outside role blocks: in a chat template everything must be inside {{#system}}, {{#user}} or {{#assistant}}',
-        lineAt(src, idx < 0 ? 0 : idx),
+        lineAt(idx < 0 ? 0 : idx),
       );
     }
-    return { kind: 'chat', messages, placeholders };
+    return { kind: 'chat', messages, placeholders, placeholderLines };
   }
   const statics = [...top.statics];
   const last = statics.length - 1;
-  statics[last] = statics[last]!.replace(/\r?\n$/, '');
-  return { kind: 'text', messages: [{ role: undefined, statics, vars: top.vars }], placeholders };
+  statics[last] = dropFinalNewline(statics[last]!);
+  return { kind: 'text', messages: [{ role: undefined, statics, vars: top.vars }], placeholders, placeholderLines };
+}
+
+/** `text.replace(/\r?\n$/, '')`: drops one final line break. */
+function dropFinalNewline(text: string): string {
+  if (text.charCodeAt(text.length - 1) !== 10) return text;
+  return text.slice(0, text.charCodeAt(text.length - 2) === 13 ? -2 : -1);
 }
 
 function trimMessage(role: Role, statics: string[], vars: string[]): TemplateMessage {
   const s = [...statics];
-  s[0] = s[0]!.replace(LEADING_BLANK_LINES, '');
+  const first = s[0]!;
+  s[0] = first.slice(leadingBlankLinesEnd(first));
   const last = s.length - 1;
-  s[last] = s[last]!.replace(TRAILING_BLANK_LINES, '');
+  const tail = s[last]!;
+  s[last] = tail.slice(0, trailingBlankLinesStart(tail));
   return { role, statics: s, vars };
 }

@@ -1,17 +1,22 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ErrorCode, PromptError } from '../errors.js';
+import { writeFileAtomic } from '../internal/fs/atomic-write.js';
+import { readFileBounded } from '../internal/fs/read-file.js';
 import { LIMITS, parseJsonSafely } from '../internal/safe-data.js';
 import { parseCompiledRegistry } from '../registry/registry.js';
 import type { Registry } from '../registry/types.js';
 
 /**
  * Version of the on-disk cache wrapper written by {@link writeRegistryCache}. Version 1 stored the
- * full URL (query string included); its files are refused and replaced after the next fetch.
+ * full URL (query string included); version 2 had no digest of the registry it holds. Files of an
+ * older version are refused and replaced after the next fetch.
  */
-export const REGISTRY_CACHE_VERSION = 2;
+export const REGISTRY_CACHE_VERSION = 3;
+
+/** What separates the wrapper's fields from the registry text spliced in after them. */
+const REGISTRY_SPLICE = ',"registry":';
 
 /**
  * Room for the wrapper (URL, validators, times) around a registry of `maxBytes`: a cache file
@@ -54,6 +59,11 @@ export interface RegistryCacheMeta extends RegistryCacheRecord {
   readonly url: string;
   /** Hex SHA-256 of the full URL (query string included); the cache serves only that URL. */
   readonly urlSha256: string;
+  /**
+   * Hex SHA-256 of the registry text exactly as written after the wrapper: a registry planted or
+   * swapped in (another URL's cache, a `registry.json` copied over it) does not match it.
+   */
+  readonly registrySha256: string;
 }
 
 /** A cached registry, validated whole, with its {@link RegistryCacheMeta}. */
@@ -87,27 +97,19 @@ export async function writeRegistryCache(file: string, url: URL, record: Registr
     lastModified: record.lastModified,
     fetchedAt: record.fetchedAt,
     bodySha256: record.bodySha256,
+    registrySha256: createHash('sha256').update(registryText, 'utf8').digest('hex'),
   };
   // The body is spliced in as is: it was parsed and validated already, so the whole is valid JSON
   // and a 10 MB registry is not serialized a second time.
   const head = JSON.stringify({ promptpinRegistryCache: REGISTRY_CACHE_VERSION, ...meta });
-  const text = `${head.slice(0, -1)},"registry":${registryText}}`;
-  const dir = dirname(file);
-  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const text = `${head.slice(0, -1)}${REGISTRY_SPLICE}${registryText}}`;
   try {
-    await mkdir(dir, { recursive: true });
-    // 0600: the registry may be private, and nobody else on the machine needs to read it. 'wx'
-    // (O_EXCL) never follows a link planted at the temp name. rename() keeps the temp file's mode.
-    const handle = await open(tmp, 'wx', 0o600);
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, file);
+    await mkdir(dirname(file), { recursive: true });
+    // 0600: the registry may be private, and nobody else on the machine needs to read it. The temp
+    // file is created with O_EXCL (never follows a link planted at its name), fsynced, renamed over
+    // `file` (rename keeps its mode), and the directory fsynced; a failure leaves no temp file.
+    await writeFileAtomic(file, text, { mode: 0o600 });
   } catch (err) {
-    await unlink(tmp).catch(() => {});
     throw new PromptError(
       ErrorCode.SOURCE_LOAD_FAILED,
       `Cannot write the registry cache ${file}: ${(err as Error).message}. Check that cacheDir is writable; the registry in memory keeps serving.`,
@@ -128,30 +130,14 @@ export async function readRegistryCacheText(file: string, maxBytes: number): Pro
   const limit = maxBytes + REGISTRY_CACHE_OVERHEAD_BYTES;
   const tooLarge = (what: string): PromptError =>
     new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Registry cache ${file} ${what}, more than maxBytes ${maxBytes} (plus ${REGISTRY_CACHE_OVERHEAD_BYTES} for the wrapper). Delete it or raise maxBytes.`);
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    // O_NONBLOCK: opening a FIFO planted at the cache path must not wait for a writer. It changes
-    // nothing for regular files.
-    handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-    const info = await handle.stat();
-    if (!info.isFile()) {
-      throw new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Registry cache ${file} is not a regular file. Remove it; the cache is rewritten after the next successful fetch.`);
-    }
-    if (info.size > limit) throw tooLarge(`is ${info.size} bytes`);
-    // Read at most limit + 1 bytes whatever the size said: the file may grow after the stat. The
-    // first read asks for the whole file (plus one byte, to see the end).
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const want = Math.min(total === 0 ? info.size + 1 : 64 * 1024, limit + 1 - total);
-      const buffer = Buffer.allocUnsafe(want);
-      const { bytesRead } = await handle.read(buffer, 0, want, null);
-      if (bytesRead === 0) break;
-      chunks.push(bytesRead === want ? buffer : buffer.subarray(0, bytesRead));
-      total += bytesRead;
-      if (total > limit) throw tooLarge(`grew past ${limit} bytes while being read`);
-    }
-    return Buffer.concat(chunks, total).toString('utf8');
+    // Regular files only, opened non-blocking (a FIFO planted at the cache path never waits for a
+    // writer), at most limit + 1 bytes read whatever the size said (the file may grow meanwhile).
+    return await readFileBounded(file, {
+      maxBytes: limit,
+      tooLarge,
+      notRegular: () => new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Registry cache ${file} is not a regular file. Remove it; the cache is rewritten after the next successful fetch.`),
+    });
   } catch (err) {
     if (err instanceof PromptError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -162,36 +148,58 @@ export async function readRegistryCacheText(file: string, maxBytes: number): Pro
         : `Cannot read the registry cache ${file}: ${(err as Error).message}.`,
       { cause: err },
     );
-  } finally {
-    await handle?.close().catch(() => {});
   }
 }
 
 /**
  * Parses and validates a cache file's text whole (the registry exactly as a fetched one), checking
- * that it was written for `url` (the full URL, compared by its hash).
+ * that the source wrote it for `url`: the wrapper must name the full URL (by its hash) and carry the
+ * SHA-256 of the registry text that follows it, byte for byte. A valid registry planted in the
+ * cache directory, another URL's cache file, or a wrapper edited by hand is refused.
  *
  * @throws {RegistryError} when the cached registry is invalid; {PromptError} SOURCE_LOAD_FAILED
- * when the wrapper is not a promptpin cache for `url`.
+ * when the wrapper is not a promptpin cache for `url` or does not match the registry it holds.
  */
 export function parseRegistryCache(text: string, file: string, url: URL): RegistryCacheEntry {
   const bad = (why: string, cause?: unknown): PromptError =>
     new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Registry cache ${file} is unusable: ${why}. Delete it; it is rewritten after the next successful fetch.`, cause === undefined ? undefined : { cause });
+  // The wrapper is written as one JSON object whose last field, "registry", holds the registry text
+  // spliced in as is. JSON.stringify escapes every quote inside strings, so the first `,"registry":`
+  // is where the source put it.
+  const at = text.indexOf(REGISTRY_SPLICE);
+  if (!text.startsWith('{') || at < 0 || !text.endsWith('}')) throw bad('not a promptpin registry cache (no wrapper around the registry)');
   let value: unknown;
   try {
-    value = parseJsonSafely(text, LIMITS.registryChars);
+    value = parseJsonSafely(`${text.slice(0, at)}}`, LIMITS.registryChars);
   } catch (err) {
-    throw bad(`not valid JSON (${(err as Error).message})`, err);
+    throw bad(`the wrapper is not valid JSON (${(err as Error).message})`, err);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('not a JSON object');
   const v = value as Record<string, unknown>;
   if (v['promptpinRegistryCache'] !== REGISTRY_CACHE_VERSION) throw bad(`cache format ${JSON.stringify(v['promptpinRegistryCache'])} is not ${REGISTRY_CACHE_VERSION}`);
   if (v['urlSha256'] !== urlSha256(url.href)) throw bad('it was written for another URL');
   if (typeof v['fetchedAt'] !== 'number' || !Number.isFinite(v['fetchedAt'])) throw bad('fetchedAt is missing');
+  const registryText = text.slice(at + REGISTRY_SPLICE.length, -1);
+  const digest = createHash('sha256').update(registryText, 'utf8').digest('hex');
+  if (typeof v['registrySha256'] !== 'string' || v['registrySha256'] !== digest) throw bad('the registry it holds is not the one the source wrote (digest mismatch)');
+  let registryValue: unknown;
+  try {
+    registryValue = parseJsonSafely(registryText, LIMITS.registryChars);
+  } catch (err) {
+    throw bad(`the registry is not valid JSON (${(err as Error).message})`, err);
+  }
   const str = (key: string): string | null => (typeof v[key] === 'string' ? (v[key] as string) : null);
-  const registry = parseCompiledRegistry(v['registry'], file);
+  const registry = parseCompiledRegistry(registryValue, file);
   return {
-    meta: Object.freeze({ url: redactUrl(url), urlSha256: urlSha256(url.href), etag: str('etag'), lastModified: str('lastModified'), fetchedAt: v['fetchedAt'] as number, bodySha256: str('bodySha256') }),
+    meta: Object.freeze({
+      url: redactUrl(url),
+      urlSha256: urlSha256(url.href),
+      etag: str('etag'),
+      lastModified: str('lastModified'),
+      fetchedAt: v['fetchedAt'] as number,
+      bodySha256: str('bodySha256'),
+      registrySha256: digest,
+    }),
     registry,
   };
 }

@@ -1,6 +1,6 @@
-import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { ErrorCode, PromptError, RegistryError } from '../errors.js';
+import { watchDebounced } from '../internal/fs/watch.js';
 import { LIMITS, parseJsonSafely } from '../internal/safe-data.js';
 import { parseCompiledRegistry } from '../registry/registry.js';
 import type { Registry } from '../registry/types.js';
@@ -30,29 +30,17 @@ export function createFileSource(path: string, options: { readonly watch?: boole
       } catch (err) {
         throw new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Cannot read registry file ${path}: ${(err as Error).message}. Build it with \`promptpin build -o ${path}\`.`, { cause: err });
       }
+      if (text.trim() === '') {
+        // What a non-atomic writer (truncate, then write) exposes for a moment: never "no registry".
+        throw new RegistryError(ErrorCode.INVALID_CONFIG, [{ code: ErrorCode.INVALID_CONFIG, file: path, message: `the registry file is empty (${text.length} bytes): a writer may be replacing it. The last good registry keeps serving; write the new file beside it and rename it over (promptpin build -o does), then reload` }]);
+      }
       return parseRegistryText(text, path);
     },
     watch(onChange) {
       if (options.watch === false) return () => {};
-      let timer: NodeJS.Timeout | undefined;
-      let watcher: FSWatcher | undefined;
       const name = basename(path);
-      try {
-        // Watch the directory: writers usually replace the file (temp file + rename).
-        watcher = watch(dirname(path), { persistent: false }, (_event, file) => {
-          if (file !== null && file !== name) return;
-          clearTimeout(timer);
-          timer = setTimeout(onChange, debounceMs);
-          timer.unref?.();
-        });
-        watcher.on('error', () => {});
-      } catch {
-        // Not watchable: reload() still works.
-      }
-      return () => {
-        clearTimeout(timer);
-        watcher?.close();
-      };
+      // Watch the directory: writers usually replace the file (temp file + rename).
+      return watchDebounced(dirname(path), { debounceMs, filter: (file) => file === null || file === name }, onChange);
     },
   };
 }

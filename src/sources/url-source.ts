@@ -376,7 +376,9 @@ class UrlSourceImpl implements UrlSource {
     let entry: RegistryCacheEntry;
     let cacheBytes = 0;
     try {
-      const text = await cacheText;
+      const text = await withDeadline(cacheText, this.#requestTimeoutMs, () =>
+        new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Reading the registry cache ${cacheFile} took more than ${this.#requestTimeoutMs} ms (requestTimeoutMs). Check the disk holding cacheDir.`),
+      );
       cacheBytes = Buffer.byteLength(text, 'utf8');
       this.#parses++;
       entry = parseRegistryCache(text, cacheFile, new URL(this.#href));
@@ -434,8 +436,22 @@ class UrlSourceImpl implements UrlSource {
     }, this.#requestTimeoutMs);
     timer.unref?.();
     this.#active.add(controller);
+    // The deadline covers every awaited step, not only what honours the signal: a headers()
+    // function, a custom fetch or a body stream that ignores it would otherwise hang this request
+    // and, with it, every later poll (the next one is scheduled when this one settles).
+    const aborted = new Promise<never>((_, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+    });
+    aborted.catch(() => {});
+    const bounded = <T>(step: PromiseLike<T> | T, detail: string): Promise<T> =>
+      Promise.race([step, aborted]).catch((err: unknown) => {
+        if (!signal.aborted) throw err;
+        if (timeout.aborted) throw this.#timeoutError(detail);
+        throw this.#closed ? this.#closedError() : err;
+      });
+    const discard = (res: Response): Promise<void> => bounded(res.body?.cancel().catch(() => {}), 'discarding a response body').catch(() => {});
     try {
-      const user = await this.#userHeaders();
+      const user = await bounded(this.#userHeaders(), 'waiting for the headers function');
       const headersFor = (withUser: boolean): Headers => {
         const h = new Headers(withUser ? user : {});
         if (!h.has('accept')) h.set('accept', 'application/json');
@@ -451,12 +467,12 @@ class UrlSourceImpl implements UrlSource {
       // Redirects are followed by hand so each hop is checked before it is requested.
       for (let hop = 0; ; hop++) {
         try {
-          res = await this.#fetch(target.href, { headers, signal, redirect: 'manual' });
+          res = await Promise.race([this.#fetch(target.href, { headers, signal, redirect: 'manual' }), aborted]);
         } catch (err) {
           throw this.#networkError(err, timeout);
         }
         if (!REDIRECTS.has(res.status)) break;
-        await res.body?.cancel().catch(() => {});
+        await discard(res);
         const location = res.headers.get('location');
         if (location === null) throw this.#failure(`HTTP ${res.status} without a Location header. Check the host configuration.`, res.status);
         if (hop >= MAX_REDIRECTS) throw this.#failure(`more than ${MAX_REDIRECTS} redirects. Point the source at the final URL.`, res.status);
@@ -470,17 +486,17 @@ class UrlSourceImpl implements UrlSource {
       }
       status = res.status;
       if (status === 304) {
-        await res.body?.cancel().catch(() => {});
+        await discard(res);
         if (this.#current === undefined) throw this.#failure('HTTP 304 Not Modified, but no registry is held to reuse. Check that the host or a proxy does not answer 304 to unconditional requests.', status);
         this.#succeeded(status, res);
         this.#emit({ outcome: 'not-modified', status, bytes: 0, durationMs: performance.now() - started, error: null });
         return this.#current;
       }
       if (status !== 200) {
-        await res.body?.cancel().catch(() => {});
+        await discard(res);
         throw this.#statusError(res);
       }
-      const body = await this.#readBody(res, timeout);
+      const body = await this.#readBody(res, timeout, aborted);
       bytes = body.bytes;
       const previous = this.#current;
       let registry: Registry;
@@ -549,13 +565,13 @@ class UrlSourceImpl implements UrlSource {
   }
 
   /** Reads the body while enforcing maxBytes and detecting truncation. */
-  async #readBody(res: Response, timeout: { readonly aborted: boolean }): Promise<{ text: string; bytes: number; sha256: string }> {
+  async #readBody(res: Response, timeout: { readonly aborted: boolean }, aborted: Promise<never>): Promise<{ text: string; bytes: number; sha256: string }> {
     const declaredRaw = res.headers.get('content-length');
     const declared = declaredRaw !== null && /^\d+$/.test(declaredRaw.trim()) ? Number(declaredRaw.trim()) : undefined;
     const encoding = res.headers.get('content-encoding');
     const identity = encoding === null || encoding.trim().toLowerCase() === 'identity';
     if (declared !== undefined && declared > this.#maxBytes) {
-      await res.body?.cancel().catch(() => {});
+      void res.body?.cancel().catch(() => {});
       throw this.#failure(`the body is ${declared} bytes (Content-Length), more than maxBytes ${this.#maxBytes}. Raise maxBytes if the registry really is this large.`, res.status);
     }
     const hash = createHash('sha256');
@@ -565,11 +581,12 @@ class UrlSourceImpl implements UrlSource {
       const reader = res.body.getReader();
       try {
         for (;;) {
-          const { done, value } = await reader.read();
+          // Raced with the deadline: a stream that ignores the abort signal must not hang the poll.
+          const { done, value } = await Promise.race([reader.read(), aborted]);
           if (done) break;
           total += value.byteLength;
           if (total > this.#maxBytes) {
-            await reader.cancel().catch(() => {});
+            void reader.cancel().catch(() => {});
             throw this.#failure(`the body passed maxBytes ${this.#maxBytes} while streaming (${total} bytes read, no end in sight). Raise maxBytes if the registry really is this large.`, res.status);
           }
           chunks.push(value);
@@ -577,6 +594,7 @@ class UrlSourceImpl implements UrlSource {
         }
       } catch (err) {
         if (isPromptError(err)) throw err;
+        if (timeout.aborted || this.#closed) void reader.cancel().catch(() => {});
         if (timeout.aborted) throw this.#timeoutError(`after ${total} body bytes`);
         if (this.#closed) throw this.#closedError();
         throw this.#failure(
@@ -645,7 +663,14 @@ class UrlSourceImpl implements UrlSource {
     const record = { etag: this.#etag, lastModified: this.#lastModified, fetchedAt: this.#fetchedAt, bodySha256: this.#bodySha256 };
     const url = new URL(this.#href);
     // Writes are chained so an older registry never lands after a newer one; close() awaits them.
-    this.#cacheWrite = this.#cacheWrite.then(() => writeRegistryCache(file, url, record, text)).catch((err: unknown) => this.#reportError(toPromptError(err)));
+    // Each write is bounded: a disk that stalls once must not block every later write and close().
+    this.#cacheWrite = this.#cacheWrite
+      .then(() =>
+        withDeadline(writeRegistryCache(file, url, record, text), this.#requestTimeoutMs, () =>
+          new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Writing the registry cache ${file} took more than ${this.#requestTimeoutMs} ms (requestTimeoutMs); later writes go ahead. Check the disk holding cacheDir; the registry in memory keeps serving.`),
+        ),
+      )
+      .catch((err: unknown) => this.#reportError(toPromptError(err)));
   }
 
   #nextDelay(): number {
@@ -708,6 +733,16 @@ class UrlSourceImpl implements UrlSource {
       // An error handler that throws must not break polling.
     }
   }
+}
+
+/** Settles like `step`, or rejects with `onTimeout()` after `ms` (the step keeps running, ignored). */
+function withDeadline<T>(step: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), Math.min(ms, MAX_TIMER_MS));
+    timer.unref?.();
+  });
+  return Promise.race([step, late]).finally(() => clearTimeout(timer));
 }
 
 function causeCode(err: unknown): string {

@@ -27,6 +27,12 @@ export const ATTR_PROMPT_ENVIRONMENT = 'prompt.environment' as const;
 export const ATTR_PROMPT_ROLLOUT_PERCENT = 'prompt.rollout.percent' as const;
 /** Set to `true` on a streaming call whose stream was abandoned (`break`, `return()`) before its end. */
 export const ATTR_PROMPTPIN_STREAM_ABANDONED = 'promptpin.stream.abandoned' as const;
+/**
+ * Set to `false` on a streaming call whose stream could not be followed without changing how it
+ * behaves (a frozen stream, a non-configurable `[Symbol.asyncIterator]`): it was returned as is and
+ * the span ended at once; its outcome is `{ error: false, unobserved: true }`.
+ */
+export const ATTR_PROMPTPIN_STREAM_OBSERVED = 'promptpin.stream.observed' as const;
 /** `true` when the model refused, as read from the result (or set by the `outcome` hook); absent otherwise. */
 export const ATTR_PROMPTPIN_OUTCOME_REFUSAL = 'promptpin.outcome.refusal' as const;
 /** `true` when the model asked for a tool, as read from the result (or set by the `outcome` hook); absent otherwise. */
@@ -78,6 +84,16 @@ export const ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = 'gen_ai.usage.cache_rea
 export const ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = 'gen_ai.usage.cache_creation.input_tokens' as const;
 /** Rendered prompt as GenAI message JSON, only with content capture on. */
 export const ATTR_GEN_AI_INPUT_MESSAGES = 'gen_ai.input.messages' as const;
+/** System instructions as GenAI parts JSON (`[{"type":"text","content":…}]`), only with content capture on, where the API takes them apart from the messages. */
+export const ATTR_GEN_AI_SYSTEM_INSTRUCTIONS = 'gen_ai.system_instructions' as const;
+/** `true` when the request asked for a stream (from what a request builder sent). */
+export const ATTR_GEN_AI_REQUEST_STREAM = 'gen_ai.request.stream' as const;
+/** `text`, `json`, `image` or `speech`: the output type requested (from what a request builder sent). */
+export const ATTR_GEN_AI_OUTPUT_TYPE = 'gen_ai.output.type' as const;
+/** The GenAI server's host name (stable OpenTelemetry attribute). */
+export const ATTR_SERVER_ADDRESS = 'server.address' as const;
+/** The GenAI server's port (stable OpenTelemetry attribute). */
+export const ATTR_SERVER_PORT = 'server.port' as const;
 /** Model output as GenAI message JSON, only with content capture on. */
 export const ATTR_GEN_AI_OUTPUT_MESSAGES = 'gen_ai.output.messages' as const;
 /** `input` or `output`, on {@link METRIC_GEN_AI_CLIENT_TOKEN_USAGE}. */

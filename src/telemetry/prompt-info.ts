@@ -1,8 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { ResolvedPrompt } from '../resolved-prompt.js';
 import {
-  ATTR_FEATURE_FLAG_KEY,
-  ATTR_FEATURE_FLAG_RESULT_VARIANT,
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_PROMPT_NAME,
   ATTR_GEN_AI_PROMPT_VERSION,
@@ -17,7 +15,6 @@ import {
   ATTR_GEN_AI_REQUEST_TOP_K,
   ATTR_GEN_AI_REQUEST_TOP_P,
   ATTR_GEN_AI_TOKEN_TYPE,
-  ATTR_LLM_PROMPT_TEMPLATE_VERSION,
   ATTR_PROMPT_ENVIRONMENT,
   ATTR_PROMPT_HASH,
   ATTR_PROMPT_NAME,
@@ -27,21 +24,14 @@ import {
   GEN_AI_TOKEN_TYPE_VALUE_INPUT,
   GEN_AI_TOKEN_TYPE_VALUE_OUTPUT,
 } from './attributes.js';
+import { backendLinkAttributes, featureFlagEvaluation, type BackendLinkOptions } from './backend-links.js';
 
-/** Optional compatibility attributes for other conventions (all off by default). */
-export interface TelemetryCompatOptions {
-  /**
-   * OpenFeature: `feature_flag.key` (`prompt:<name>`) and `feature_flag.result.variant` (the
-   * version) on the call span, so feature-flag views show which prompt variant served.
-   * @defaultValue false
-   */
-  readonly openFeature?: boolean;
-  /**
-   * OpenInference (Arize Phoenix): `llm.prompt_template.version` (the version) on the call span.
-   * @defaultValue false
-   */
-  readonly openInference?: boolean;
-}
+/**
+ * Optional attributes of other conventions and backends (all off by default): OpenFeature,
+ * OpenInference (Arize Phoenix), Langfuse, OpenLLMetry (Traceloop), Datadog LLM Observability.
+ * See {@link BackendLinkOptions} for each.
+ */
+export type TelemetryCompatOptions = BackendLinkOptions;
 
 /** Everything about a resolved prompt that telemetry needs, computed once per prompt. @internal */
 export interface PromptInfo {
@@ -54,6 +44,15 @@ export interface PromptInfo {
   readonly metricBase: Attributes;
   readonly metricInput: Attributes;
   readonly metricOutput: Attributes;
+  /** True when `gen_ai.provider.name` is known at start (declared or guessed from the model). */
+  readonly providerKnown: boolean;
+  /** Stamp mode: the wrapper span's name and start attributes (no `gen_ai.*`). Frozen. */
+  readonly stampSpanName: string;
+  readonly stampStartAttributes: Attributes;
+  /** Stamp mode: what {@link PromptSpanProcessor} stamps on the GenAI span of an auto-instrumentation. Frozen. */
+  readonly llmAttributes: Attributes;
+  /** The `feature_flag.evaluation` event's attributes, with `compat.openFeature`. Frozen. */
+  readonly featureFlagEvent: Attributes | undefined;
 }
 
 // Ordered: the first matching prefix wins. Values are semconv gen_ai.provider.name values.
@@ -108,8 +107,8 @@ function finite(x: unknown): number | undefined {
   return typeof x === 'number' && Number.isFinite(x) ? x : undefined;
 }
 
-/** GenAI request attributes from a version's params. */
-function requestAttributes(params: Readonly<Record<string, unknown>>, out: Record<string, string | number | string[]>): void {
+/** GenAI request attributes from a version's (or a sent request's) params. @internal */
+export function requestAttributes(params: Readonly<Record<string, unknown>>, out: Record<string, string | number | string[]>): void {
   const set = (key: string, value: number | undefined): void => {
     if (value !== undefined) out[key] = value;
   };
@@ -146,11 +145,8 @@ export function buildPromptInfo(prompt: ResolvedPrompt, compat: TelemetryCompatO
   };
   if (provider !== undefined) start[ATTR_GEN_AI_PROVIDER_NAME] = provider;
   requestAttributes(prompt.params, start);
-  if (compat.openFeature) {
-    start[ATTR_FEATURE_FLAG_KEY] = `prompt:${prompt.name}`;
-    start[ATTR_FEATURE_FLAG_RESULT_VARIANT] = String(prompt.version);
-  }
-  if (compat.openInference) start[ATTR_LLM_PROMPT_TEMPLATE_VERSION] = String(prompt.version);
+  const links = backendLinkAttributes(prompt, compat);
+  Object.assign(start, links);
 
   const metricBase: Record<string, string | number> = {
     [ATTR_PROMPT_NAME]: prompt.name,
@@ -167,5 +163,15 @@ export function buildPromptInfo(prompt: ResolvedPrompt, compat: TelemetryCompatO
     metricBase: Object.freeze(metricBase),
     metricInput: Object.freeze({ ...metricBase, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_INPUT }),
     metricOutput: Object.freeze({ ...metricBase, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_OUTPUT }),
+    providerKnown: provider !== undefined,
+    stampSpanName: `prompt ${prompt.name}`,
+    stampStartAttributes: Object.freeze({ ...context }),
+    llmAttributes: Object.freeze({
+      ...context,
+      [ATTR_GEN_AI_PROMPT_NAME]: prompt.name,
+      [ATTR_GEN_AI_PROMPT_VERSION]: String(prompt.version),
+      ...links,
+    }),
+    featureFlagEvent: compat.openFeature ? featureFlagEvaluation(prompt) : undefined,
   });
 }

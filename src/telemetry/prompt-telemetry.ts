@@ -16,11 +16,12 @@ import {
 } from '@opentelemetry/api';
 import { ErrorCode, PromptError } from '../errors.js';
 import type { RenderedPrompt } from '../render/compile.js';
-import type { CallOptions, PromptOutcome, ResolvedPrompt } from '../resolved-prompt.js';
+import type { CallOptions, PromptOutcome, ResolvedPrompt, TelemetryMode } from '../resolved-prompt.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_INPUT_MESSAGES,
   ATTR_GEN_AI_OUTPUT_MESSAGES,
+  ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
   ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX,
   ATTR_GEN_AI_RESPONSE_FINISH_REASONS,
   ATTR_GEN_AI_RESPONSE_ID,
@@ -34,6 +35,7 @@ import {
   ATTR_PROMPTPIN_OUTCOME_REFUSAL,
   ATTR_PROMPTPIN_OUTCOME_TOOL_CALL,
   ATTR_PROMPTPIN_STREAM_ABANDONED,
+  ATTR_PROMPTPIN_STREAM_OBSERVED,
   BAGGAGE_PROMPT_NAME,
   BAGGAGE_PROMPT_VERSION,
   ERROR_TYPE_VALUE_OTHER,
@@ -45,8 +47,11 @@ import { CAPTURE_CONTENT_ENV, inputMessages, resolveCaptureMode, variableText, t
 import { PromptMetrics } from './metrics.js';
 import { PROMPT_CONTEXT_KEY } from './prompt-context.js';
 import { buildPromptInfo, type PromptInfo, type TelemetryCompatOptions } from './prompt-info.js';
+import { EVENT_FEATURE_FLAG_EVALUATION } from './backend-links.js';
+import { CALL_HANDLE_KEY, PROMPT_LLM_CONTEXT_KEY, swapSyncHandle, type CallHandle, type FollowReading, type FollowSink, type ResultFollower, type SentRequest } from './call-handle.js';
+import { finishProvider, sentAttributes, systemInstructionParts } from './sent-request.js';
 import { readResult, StreamReader, type OutputMessage, type OutputPart, type ResultReading } from './readers.js';
-import { faithfulPromise, isStreamResult, isThenable, wrapStream, type StreamHooks } from './wrap.js';
+import { isStreamResult, isThenable, observeStream, type StreamHooks } from './wrap.js';
 
 /** promptpin's version, reported as the tracer's and meter's instrumentation scope version. */
 export const INSTRUMENTATION_VERSION = '0.1.0';
@@ -81,6 +86,8 @@ export interface PromptTelemetryOptions {
   readonly wantsOutcome?: (prompt: ResolvedPrompt) => boolean;
   /** Environment read for the capture variable. @defaultValue process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** `full` or `stamp` (see `CallOptions.mode`). @defaultValue 'full' */
+  readonly mode?: TelemetryMode;
 }
 
 const NOOP_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
@@ -122,13 +129,23 @@ function outcomeFrom(reading: ResultReading | undefined, latencyMs: number): Pro
 }
 
 /** One call in flight: its span, its clock, and how it ends (exactly once). */
-class CallState implements StreamHooks {
+class CallState implements StreamHooks, CallHandle {
   ended = false;
+  /** Stamp mode: the span is a wrapper; the instrumented LLM span carries the GenAI attributes. */
+  stamp = false;
+  /** Set by a request builder (`promptpin/ai`, `promptpin/langchain`) to follow its SDK's results. */
+  follower: ResultFollower | undefined;
+  /** `gen_ai.provider.name` was set after start (by a request builder). */
+  providerSet = false;
+  /** What `fn` received, for the content a builder sends apart (system instructions). */
+  rendered: RenderedPrompt | undefined;
   reader: StreamReader | undefined;
   /** Input content kept for the `EVENT_*` capture modes. */
   eventInput: Attributes | undefined;
   /** The stream being followed, handed to the `outcome` hook when it ends. */
   stream: object | undefined;
+  /** Puts the followed stream back as it was; called once when the call ends. */
+  restore: (() => void) | undefined;
 
   constructor(
     readonly telemetry: PromptTelemetry,
@@ -141,19 +158,77 @@ class CallState implements StreamHooks {
     readonly onOutcome: (outcome: PromptOutcome, span: Span) => void,
   ) {}
 
-  /** A whole (non-stream) result, or a stream to follow. */
+  sent(request: SentRequest): void {
+    this.telemetry.sent(this, request);
+  }
+
+  follow(follower: ResultFollower): void {
+    this.follower = follower;
+  }
+
+  /**
+   * A whole (non-stream) result, or a stream to follow in place. Returns what the caller gets: the
+   * value itself (never a wrapper), unless a request builder's follower (`promptpin/ai`) hands back
+   * the result it follows. A stream that cannot be followed without changing how it behaves
+   * (frozen, non-configurable `[Symbol.asyncIterator]`, …) ends the call at once, unobserved.
+   */
   settle(value: unknown): unknown {
-    if (isStreamResult(value)) {
+    // A thenable that calls back twice, or after failing, must not patch anything.
+    if (this.ended) return value;
+    const follower = this.follower;
+    if (follower !== undefined) {
+      try {
+        const sink: FollowSink = {
+          complete: (reading, result) => this.completeRead(reading, result),
+          fail: (err) => this.fail(err),
+          abandon: (reading) => this.abandonRead(reading),
+        };
+        const taken = follower.follow(value, sink);
+        if (taken !== undefined) return taken.value;
+      } catch (err) {
+        this.telemetry.fault(err, this.prompt, 'following a result');
+      }
+    }
+    let stream = false;
+    try {
+      stream = isStreamResult(value);
+    } catch (err) {
+      this.telemetry.fault(err, this.prompt, 'inspecting the result');
+    }
+    if (stream) {
       try {
         this.reader = new StreamReader(this.recording && this.telemetry.captureOutput);
-        this.stream = value;
-        return wrapStream(value, this);
+        this.stream = value as object;
+        this.restore = observeStream(value as object, this);
+        if (this.restore !== undefined) return value;
       } catch (err) {
-        this.telemetry.fault(err, this.prompt, 'wrapping a stream');
+        this.telemetry.fault(err, this.prompt, 'following a stream');
       }
+      this.unobserved();
+      return value;
     }
     this.complete(value, value);
     return value;
+  }
+
+  /** Called first by every way a call ends: the stream object goes back to its own shape. */
+  #end(): void {
+    this.ended = true;
+    const restore = this.restore;
+    this.restore = undefined;
+    if (restore === undefined) return;
+    try {
+      restore();
+    } catch (err) {
+      this.telemetry.fault(err, this.prompt, 'restoring a stream');
+    }
+  }
+
+  /** A stream returned as is, without following it: the call ends now, its outcome unknown. */
+  unobserved(): void {
+    if (this.ended) return;
+    this.#end();
+    this.telemetry.finish(this, { error: false, unobserved: true }, undefined, this.stream, undefined, 'unobserved');
   }
 
   chunk(value: unknown): void {
@@ -168,7 +243,7 @@ class CallState implements StreamHooks {
   /** `final`: the value a terminal method resolved with; `result`: what `outcome` receives. */
   complete(final?: unknown, result?: unknown): void {
     if (this.ended) return;
-    this.ended = true;
+    this.#end();
     const t = this.telemetry;
     let reading: ResultReading | undefined;
     try {
@@ -181,16 +256,31 @@ class CallState implements StreamHooks {
     t.finish(this, outcomeFrom(reading, t.elapsed(this.startedAt)), reading, result ?? final ?? this.stream, undefined);
   }
 
-  fail(err: unknown): void {
+  /** Completion with a reading made by a {@link ResultFollower}. */
+  completeRead(reading: FollowReading | undefined, result: unknown): void {
     if (this.ended) return;
     this.ended = true;
+    const r = reading as ResultReading | undefined;
+    this.telemetry.finish(this, outcomeFrom(r, this.telemetry.elapsed(this.startedAt)), r, result, undefined);
+  }
+
+  /** An abandoned result, read so far by a {@link ResultFollower}. */
+  abandonRead(reading: FollowReading | undefined): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.telemetry.finish(this, { error: false, abandoned: true }, reading as ResultReading | undefined, this.stream, undefined, 'abandoned');
+  }
+
+  fail(err: unknown): void {
+    if (this.ended) return;
+    this.#end();
     // Boxed: `throw undefined` and a reason-less `Promise.reject()` are failures too.
     this.telemetry.finish(this, { error: true, latency_ms: this.telemetry.elapsed(this.startedAt) }, undefined, undefined, { error: err });
   }
 
   abandon(): void {
     if (this.ended) return;
-    this.ended = true;
+    this.#end();
     const t = this.telemetry;
     let reading: ResultReading | undefined;
     try {
@@ -200,7 +290,7 @@ class CallState implements StreamHooks {
     }
     // Signals of a half-read stream would be biased (tokens, latency, tool calls not yet seen):
     // report only that it was abandoned.
-    t.finish(this, { error: false, abandoned: true }, reading, this.stream, undefined, true);
+    t.finish(this, { error: false, abandoned: true }, reading, this.stream, undefined, 'abandoned');
   }
 }
 
@@ -220,6 +310,7 @@ export class PromptTelemetry {
   readonly #onError: (err: unknown) => void;
   readonly #clock: () => number;
   readonly #wantsOutcome: (prompt: ResolvedPrompt) => boolean;
+  readonly #defaultMode: TelemetryMode;
   readonly #infos = new WeakMap<ResolvedPrompt, PromptInfo>();
   /** Capture content on the span / in an event. */
   readonly captureSpan: boolean;
@@ -233,6 +324,7 @@ export class PromptTelemetry {
     this.#wantsOutcome = options.wantsOutcome ?? ((prompt) => prompt.rolloutPercent !== undefined);
     this.#compat = options.compat ?? {};
     this.#baggage = options.baggage === true;
+    this.#defaultMode = options.mode === 'stamp' ? 'stamp' : 'full';
     this.#redact = options.redact;
     this.#mode = resolveCaptureMode(options.captureContent, (options.env ?? process.env)[CAPTURE_CONTENT_ENV]);
     this.captureSpan = this.#mode === 'SPAN_ONLY' || this.#mode === 'SPAN_AND_EVENT';
@@ -257,8 +349,9 @@ export class PromptTelemetry {
 
   /**
    * Runs `fn(rendered, span)` inside one CLIENT span named `{operation} {model}` and returns its
-   * result unchanged (a promise settles to the same value; a stream is followed through a faithful
-   * proxy). Errors from `fn` are recorded and rethrown as is. `onOutcome` is called once per
+   * very result: the same object, the same promise or thenable (observed with a `then` of its own,
+   * registered before the caller's), a stream followed in place and put back as it was when the
+   * call ends. Errors from `fn` are recorded and rethrown as is. `onOutcome` is called once per
    * completed call, before the span ends.
    */
   call<R>(
@@ -273,17 +366,21 @@ export class PromptTelemetry {
     let ctx: Context | undefined;
     let span = NOOP_SPAN;
     let recording = false;
+    const stamp = (opts?.mode ?? this.#defaultMode) === 'stamp';
     try {
       info = this.#info(prompt);
-      const attributes = opts?.attributes === undefined ? info.startAttributes : { ...opts.attributes, ...info.startAttributes };
+      const own = stamp ? info.stampStartAttributes : info.startAttributes;
+      const attributes = opts?.attributes === undefined ? own : { ...opts.attributes, ...own };
       // Same as tracer.startActiveSpan (startSpan, setSpan, with), done by hand so that the context
       // can also carry the prompt key, and a faulty tracer cannot take `fn` down with it.
-      span = this.#tracer.startSpan(info.spanName, { kind: SpanKind.CLIENT, attributes }, parent);
+      span = this.#tracer.startSpan(stamp ? info.stampSpanName : info.spanName, { kind: stamp ? SpanKind.INTERNAL : SpanKind.CLIENT, attributes }, parent);
       recording = span.isRecording();
+      if (recording && info.featureFlagEvent !== undefined) span.addEvent(EVENT_FEATURE_FLAG_EVALUATION, info.featureFlagEvent);
       if (recording || this.#baggage || !sameSpanContext(span, parent)) {
         ctx = trace.setSpan(parent, span);
         // Only recording spans have recording children for PromptSpanProcessor to stamp.
         if (recording) ctx = ctx.setValue(PROMPT_CONTEXT_KEY, info.contextAttributes);
+        if (recording && stamp) ctx = ctx.setValue(PROMPT_LLM_CONTEXT_KEY, info.llmAttributes);
         if (this.#baggage) ctx = this.#withBaggage(ctx, prompt);
       }
       // else: a no-op tracer handed back the parent's span context: activating it changes nothing.
@@ -302,27 +399,44 @@ export class PromptTelemetry {
       return ctx === undefined ? fn(rendered, span) : context.with(ctx, fn, undefined, rendered, span);
     }
     const state = new CallState(this, prompt, info, span, recording, this.#clock(), opts as CallOptions<unknown, unknown> | undefined, onOutcome);
-    if (recording && this.captureOutput) this.#captureInput(state, rendered, opts?.vars);
+    state.stamp = stamp;
+    state.rendered = rendered;
+    // Request builders find the call here (to stamp what they sent, to follow their SDK's results).
+    ctx = (ctx ?? parent).setValue(CALL_HANDLE_KEY, state);
+    if (recording && this.captureOutput && !stamp) this.#captureInput(state, rendered, opts?.vars);
 
     let result: R;
+    const previous = swapSyncHandle(state);
     try {
-      result = ctx === undefined ? fn(rendered, span) : context.with(ctx, fn, undefined, rendered, span);
+      result = context.with(ctx, fn, undefined, rendered, span);
     } catch (err) {
       state.fail(err);
       throw err;
+    } finally {
+      swapSyncHandle(previous);
     }
-    if (isThenable(result)) {
-      const mapped = Promise.resolve(result).then(
-        (value) => state.settle(value),
-        (err: unknown) => {
-          state.fail(err);
-          throw err;
-        },
-      );
-      // The caller may use only the original's other methods (e.g. `.withResponse()`), never
-      // awaiting `mapped`: its rejection must not become an unhandled one. Awaiting it still rejects.
-      mapped.catch(() => {});
-      return faithfulPromise(result, mapped) as R;
+    let thenable = false;
+    try {
+      thenable = isThenable(result);
+    } catch (err) {
+      this.fault(err, prompt, 'inspecting the result');
+    }
+    if (thenable) {
+      // The caller gets `result` itself (an APIPromise keeps `.withResponse()` and its private
+      // fields; a frozen thenable stays frozen). Observing it registers the first reaction, so a
+      // stream it resolves to is followed before the caller's `await` resumes.
+      try {
+        const derived: unknown = (result as PromiseLike<unknown>).then(
+          (value) => state.settle(value),
+          (err: unknown) => state.fail(err),
+        );
+        // Neither reaction throws; a thenable's own derived promise may still reject.
+        if (derived instanceof Promise) derived.catch(() => {});
+      } catch (err) {
+        // `then` threw: the caller's await rejects with the same error.
+        state.fail(err);
+      }
+      return result;
     }
     return state.settle(result) as R;
   }
@@ -381,7 +495,14 @@ export class PromptTelemetry {
    * `failure` is set when the call failed, whatever it failed with (even `undefined`).
    * @internal
    */
-  finish(state: CallState, read: PromptOutcome, reading: ResultReading | undefined, result: unknown, failure: { readonly error: unknown } | undefined, abandoned = false): void {
+  finish(
+    state: CallState,
+    read: PromptOutcome,
+    reading: ResultReading | undefined,
+    result: unknown,
+    failure: { readonly error: unknown } | undefined,
+    streamEnd?: 'abandoned' | 'unobserved',
+  ): void {
     const { span, recording, prompt, info } = state;
     const failed = failure !== undefined;
     const error = failure?.error;
@@ -411,9 +532,12 @@ export class PromptTelemetry {
           span.setStatus({ code: SpanStatusCode.ERROR, ...(error instanceof Error ? { message: error.message } : {}) });
           span.setAttribute(ATTR_ERROR_TYPE, errorType!);
           if (state.eventInput !== undefined) span.addEvent(EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS, state.eventInput);
+        } else if (state.stamp) {
+          this.#stampResponse(state, outcome, streamEnd === 'abandoned');
         } else {
-          this.#responseAttributes(state, outcome, reading, abandoned);
+          this.#responseAttributes(state, outcome, reading, streamEnd);
         }
+        if (!state.stamp && state.info?.providerKnown === false && !state.providerSet) finishProvider(span, reading?.format);
       } catch (err) {
         this.fault(err, prompt, 'setting span attributes');
       }
@@ -423,15 +547,17 @@ export class PromptTelemetry {
         const m = this.#metrics.get();
         m.calls.add(1, info.metricBase);
         const latency = outcome.latency_ms;
-        if (typeof latency === 'number') {
+        // Stamp mode: the instrumentation records the gen_ai.client.* metrics; counting them here too would double them.
+        const genAi = !state.stamp;
+        if (genAi && typeof latency === 'number') {
           m.duration.record(latency / 1000, errorType === undefined ? info.metricBase : { ...info.metricBase, [ATTR_ERROR_TYPE]: errorType });
         }
         // Every errors point carries error.type: `_OTHER` when the outcome (hook) reported the error.
         if (outcome.error === true) m.errors.add(1, { ...info.metricBase, [ATTR_ERROR_TYPE]: errorType ?? ERROR_TYPE_VALUE_OTHER });
         if (outcome.refusal === true) m.refusals.add(1, info.metricBase);
         if (outcome.tool_call === true) m.toolCalls.add(1, info.metricBase);
-        if (typeof outcome.input_tokens === 'number') m.tokenUsage.record(outcome.input_tokens, info.metricInput);
-        if (typeof outcome.output_tokens === 'number') m.tokenUsage.record(outcome.output_tokens, info.metricOutput);
+        if (genAi && typeof outcome.input_tokens === 'number') m.tokenUsage.record(outcome.input_tokens, info.metricInput);
+        if (genAi && typeof outcome.output_tokens === 'number') m.tokenUsage.record(outcome.output_tokens, info.metricOutput);
       } catch (err) {
         this.fault(err, prompt, 'recording metrics');
       }
@@ -446,6 +572,40 @@ export class PromptTelemetry {
     } catch (err) {
       this.fault(err, prompt, 'ending the span');
     }
+  }
+
+  /** Stamps what a request builder sent on a full-mode call span. Never throws. @internal */
+  sent(state: CallState, request: SentRequest): void {
+    try {
+      if (!state.recording || state.ended || state.stamp) return;
+      const { attributes, spanName, provider } = sentAttributes(state.prompt, request, state.info?.providerKnown === true || state.providerSet);
+      if (provider) state.providerSet = true;
+      if (spanName !== undefined) state.span.updateName(spanName);
+      const system = request.systemInstructions;
+      if (this.captureOutput && system !== undefined && system.length > 0 && Array.isArray(state.rendered)) {
+        const name = state.prompt.name;
+        const parts = systemInstructionParts(system, (text) => this.#redacted(text, { kind: 'input', prompt: name, key: 'system' }));
+        const rest = state.rendered.filter((m) => m.role !== 'system');
+        const content: Attributes = {
+          [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: JSON.stringify(parts),
+          [ATTR_GEN_AI_INPUT_MESSAGES]: JSON.stringify(inputMessages(rest, (text, role) => this.#redacted(text, { kind: 'input', prompt: name, key: role }))),
+        };
+        if (this.captureSpan) Object.assign(attributes, content);
+        if (this.captureEvent && state.eventInput !== undefined) state.eventInput = { ...state.eventInput, ...content };
+      }
+      state.span.setAttributes(attributes);
+    } catch (err) {
+      this.fault(err, state.prompt, 'stamping the request sent');
+    }
+  }
+
+  /** Stamp mode: the wrapper keeps only promptpin's own outcome attributes. */
+  #stampResponse(state: CallState, outcome: PromptOutcome, abandoned: boolean): void {
+    const attrs: Record<string, AttributeValue> = {};
+    if (outcome.refusal === true) attrs[ATTR_PROMPTPIN_OUTCOME_REFUSAL] = true;
+    if (outcome.tool_call === true) attrs[ATTR_PROMPTPIN_OUTCOME_TOOL_CALL] = true;
+    if (abandoned) attrs[ATTR_PROMPTPIN_STREAM_ABANDONED] = true;
+    state.span.setAttributes(attrs);
   }
 
   #info(prompt: ResolvedPrompt): PromptInfo {
@@ -513,7 +673,8 @@ export class PromptTelemetry {
     return JSON.stringify(messages);
   }
 
-  #responseAttributes(state: CallState, outcome: PromptOutcome, reading: ResultReading | undefined, abandoned: boolean): void {
+  #responseAttributes(state: CallState, outcome: PromptOutcome, reading: ResultReading | undefined, streamEnd: 'abandoned' | 'unobserved' | undefined): void {
+    const abandoned = streamEnd === 'abandoned';
     const attrs: Record<string, AttributeValue> = {};
     if (reading !== undefined) {
       if (reading.responseModel !== undefined) attrs[ATTR_GEN_AI_RESPONSE_MODEL] = reading.responseModel;
@@ -533,6 +694,7 @@ export class PromptTelemetry {
     if (outcome.refusal === true) attrs[ATTR_PROMPTPIN_OUTCOME_REFUSAL] = true;
     if (outcome.tool_call === true) attrs[ATTR_PROMPTPIN_OUTCOME_TOOL_CALL] = true;
     if (abandoned) attrs[ATTR_PROMPTPIN_STREAM_ABANDONED] = true;
+    if (streamEnd === 'unobserved') attrs[ATTR_PROMPTPIN_STREAM_OBSERVED] = false;
     const output = reading?.output;
     if (output !== undefined && this.captureOutput) {
       const json = this.#outputJson(state.prompt, output);

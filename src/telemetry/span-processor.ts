@@ -3,6 +3,8 @@ import { propagation, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_PROMPT_NAME, ATTR_PROMPT_VERSION, BAGGAGE_PROMPT_NAME, BAGGAGE_PROMPT_VERSION } from './attributes.js';
 import { promptAttributesIn } from './prompt-context.js';
+import { isGenAiSpan } from './backend-links.js';
+import { llmAttributesIn } from './call-handle.js';
 
 /** Options of {@link PromptSpanProcessor}. */
 export interface PromptSpanProcessorOptions {
@@ -15,6 +17,13 @@ export interface PromptSpanProcessorOptions {
    * @defaultValue false
    */
   readonly fromBaggage?: boolean;
+}
+
+/** The instrumentation scope's name (sdk-trace-base 2: `instrumentationScope`; 1.x: `instrumentationLibrary`). */
+function scopeOf(span: Span): string | undefined {
+  const s = span as { instrumentationScope?: { name?: unknown }; instrumentationLibrary?: { name?: unknown } };
+  const name = (s.instrumentationScope ?? s.instrumentationLibrary)?.name;
+  return typeof name === 'string' ? name : undefined;
 }
 
 /**
@@ -49,7 +58,11 @@ export class PromptSpanProcessor implements SpanProcessor {
       if (span.attributes[ATTR_PROMPT_NAME] !== undefined) return;
       const attrs = promptAttributesIn(parentContext);
       if (attrs !== undefined) {
-        span.setAttributes(attrs);
+        // Stamp mode: the GenAI span of an auto-instrumentation is the LLM span; it gets the
+        // prompt's GenAI and backend-link attributes too.
+        const llm = llmAttributesIn(parentContext);
+        if (llm !== undefined && isGenAiSpan(scopeOf(span), span.attributes)) span.setAttributes(llm);
+        else span.setAttributes(attrs);
         return;
       }
       if (!this.#fromBaggage) return;

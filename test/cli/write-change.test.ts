@@ -22,13 +22,14 @@ function io(readStdin: () => Promise<string> = async () => ''): Io {
   return { out: () => {}, err: () => {}, readStdin, env: { PROMPTPIN_AUTHOR: 'ana' }, cwd, now: () => new Date('2026-11-27T06:00:00Z') };
 }
 
-async function refusal(p: Promise<unknown>): Promise<string> {
+/** A concurrent edit refuses with EDIT_CONFLICT; a change left partly written with CHANGE_REFUSED. */
+async function refusal(p: Promise<unknown>, code: 'EDIT_CONFLICT' | 'CHANGE_REFUSED' = 'EDIT_CONFLICT'): Promise<string> {
   const err = await p.then(
     () => undefined,
     (e: unknown) => e,
   );
   expect(isPromptError(err)).toBe(true);
-  expect((err as { code: string }).code).toBe('CHANGE_REFUSED');
+  expect((err as { code: string }).code).toBe(code);
   return (err as Error).message;
 }
 
@@ -125,6 +126,7 @@ describe('writeChange', () => {
           },
         },
       ),
+      'CHANGE_REFUSED',
     );
     expect(message).toMatchInlineSnapshot(
       `"the change was only partly written: b.txt changed while promptpin was editing it (another edit ran at the same time). a.txt was already written and could not be put back. Compare the folder with git (git status, git diff) and finish or undo the change by hand."`,

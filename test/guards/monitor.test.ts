@@ -10,7 +10,6 @@ import {
   type GuardSpec,
   type GuardTrip,
 } from '../../src/guards/monitor.js';
-import { judgeRateIncrease } from '../../src/guards/sequential.js';
 import { mulberry32 } from '../support/random.js';
 
 const REFUSAL: GuardSpec = { signal: 'refusal', maxIncrease: 0.5 };
@@ -68,10 +67,16 @@ describe('GuardMonitor: judging and trips', () => {
   });
 
   it('stays tripped: later outcomes return null and are not counted', () => {
-    const m = new GuardMonitor({ guards: [REFUSAL, TOKENS], minSamples: 10 });
-    feed(m, 'stable', 10, () => ({ refusal: false, output_tokens: 300 }));
-    const trips = feed(m, 'candidate', 10, () => ({ refusal: true, output_tokens: 300 }));
+    // No collapse at tiny counts: 10 events vs 0 in 10 + 10 samples is not evidence (the old
+    // plug-in variance was 0 there and tripped); 100 vs 0 in 100 + 100 is.
+    const tiny = new GuardMonitor({ guards: [REFUSAL, TOKENS], minSamples: 10 });
+    feed(tiny, 'stable', 10, () => ({ refusal: false, output_tokens: 300 }));
+    expect(feed(tiny, 'candidate', 10, () => ({ refusal: true, output_tokens: 300 }))).toEqual([]);
+    const m = new GuardMonitor({ guards: [REFUSAL, TOKENS], minSamples: 100 });
+    feed(m, 'stable', 100, () => ({ refusal: false, output_tokens: 300 }));
+    const trips = feed(m, 'candidate', 100, () => ({ refusal: true, output_tokens: 300 }));
     expect(trips).toHaveLength(1);
+    expect(trips[0]).toMatchObject({ unit: 'pp', observed: 100 });
     const before = m.state();
     expect(before.tripped).toBe(trips[0]);
     expect(feed(m, 'candidate', 100, () => ({ refusal: true, output_tokens: 10 }))).toEqual([]);
@@ -94,14 +99,23 @@ describe('GuardMonitor: judging and trips', () => {
     expect(refusal?.candidate).toEqual({ kind: 'rate', n: 100, events: 100 });
   });
 
-  it('judges a mean guard two-sided in percent of the stable mean', () => {
+  it('judges a mean guard two-sided in percent, on the log scale (ratio of geometric means of 1 + x)', () => {
     const up = new GuardMonitor({ guards: [TOKENS], minSamples: 100 });
     feed(up, 'stable', 200, (i) => ({ output_tokens: 280 + (i % 41) }));
     const trips = feed(up, 'candidate', 200, (i) => ({ output_tokens: 400 + (i % 41) }));
     expect(trips).toHaveLength(1);
     expect(trips[0]?.threshold).toBe(25);
-    expect(trips[0]?.observed).toBeCloseTo(((400 + 20) / (280 + 20) - 1) * 100, 0);
-    expect(trips[0]?.evidence.threshold).toBe(0.25);
+    expect(trips[0]?.unit).toBe('%');
+    const n = trips[0]!.evidence.candidateN;
+    const logMean = (base: number, count: number): number => {
+      let s = 0;
+      for (let i = 0; i < count; i++) s += Math.log1p(base + (i % 41));
+      return s / count;
+    };
+    const expected = (Math.exp(logMean(400, n) - logMean(280, 200)) - 1) * 100;
+    expect(trips[0]?.observed).toBeCloseTo(expected, 0);
+    expect(trips[0]?.evidence.threshold).toBe(Math.log1p(0.25));
+    expect(trips[0]?.text).toMatch(/^output_tokens \+\d+(\.\d)?% \[\+\d+(\.\d)?, \+\d+(\.\d)?\] > 25%; n = \d+ candidate \/ 200 stable$/);
     const small = new GuardMonitor({ guards: [TOKENS], minSamples: 100 });
     feed(small, 'stable', 2000, (i) => ({ output_tokens: 280 + (i % 41) }));
     expect(feed(small, 'candidate', 2000, (i) => ({ output_tokens: 250 + (i % 41) }))).toEqual([]);
@@ -164,7 +178,7 @@ describe('GuardMonitor: malformed input is ignored, never thrown', () => {
     for (const o of junk) expect(m.record('candidate', o, 0)).toBeNull();
     const [r, t] = m.state().guards;
     expect(r?.candidate).toEqual({ kind: 'rate', n: 0, events: 0 });
-    expect(t?.candidate).toEqual({ kind: 'mean', n: 0, sum: 0, sumSquares: 0 });
+    expect(t?.candidate).toEqual({ kind: 'mean', n: 0, sum: 0, mean: Number.NaN });
     // A valid signal next to a wrong-typed one is still counted for its own guard.
     m.record('candidate', { refusal: true, output_tokens: false }, 0);
     expect(m.state().guards[0]?.candidate).toEqual({ kind: 'rate', n: 1, events: 1 });
@@ -183,7 +197,7 @@ describe('GuardMonitor: malformed input is ignored, never thrown', () => {
 describe('GuardMonitor: bySegment', () => {
   const SEG_REFUSAL: GuardSpec = { signal: 'refusal', maxIncrease: 0.5, bySegment: true };
 
-  it('judges each segment at alpha / maxSegments and trips on the breaching one', () => {
+  it('judges the pooled test at alpha / 2 and each segment at alpha / (2 · maxSegments), and trips on the breaching segment', () => {
     const m = new GuardMonitor({ guards: [SEG_REFUSAL], minSamples: 500, alpha: 0.05 });
     // "en": healthy and large; "de": candidate refuses 10% of the time; no label -> "(none)".
     feed(m, 'stable', 5_000, (i) => ({ refusal: i % 250 === 0, segment: 'en' }));
@@ -194,20 +208,14 @@ describe('GuardMonitor: bySegment', () => {
     expect(trips).toHaveLength(1);
     const t = trips[0] as GuardTrip;
     expect(t.evidence.segment).toBe('de');
-    // Evidence is the Bonferroni-split test of that segment alone: alpha 0.05 / 10 segments.
+    expect(t.text).toMatch(/\(segment de\)$/);
+    expect(t.evidence.lower).toBeGreaterThan(0.005);
     const seg = m.state().guards[0]?.segments?.find((s) => s.segment === 'de');
     expect(seg?.stable).toEqual({ kind: 'rate', n: 600, events: 3 });
-    const n = t.evidence.candidateN;
-    const direct = judgeRateIncrease({ n: 600, events: 3 }, { n, events: Math.ceil(n / 10) }, 0.005, {
-      alpha: 0.005,
-      minSamples: 500,
-    });
-    expect(t.evidence.lower).toBe(direct.lower);
-    expect(
-      judgeRateIncrease({ n: 600, events: 3 }, { n, events: Math.ceil(n / 10) }, 0.005, { minSamples: 500 }).lower,
-    ).toBeGreaterThan(direct.lower); // the unsplit test would be narrower
-
     const state = m.state().guards[0];
+    expect(state?.alpha).toBe(0.025); // the pooled test keeps half of the guard's α
+    // The pooled test (every segment) did not trip: the regression is concentrated in "de".
+    expect(state?.report.observed).toBeLessThan(state!.report.interval[1]);
     expect(state?.segments?.map((s) => s.segment)).toEqual(['en', NO_SEGMENT, 'de']);
     expect(state?.segment).toBe('de');
     expect(state?.judgement.tripped).toBe(true);
@@ -252,7 +260,8 @@ describe('GuardMonitor: state()', () => {
     const seg = s.guards[2];
     expect(Object.isFrozen(seg?.segments)).toBe(true);
     expect(Object.isFrozen(seg?.segments?.[0])).toBe(true);
-    expect(s.guards.map((g) => g.judgement.threshold)).toEqual([0.005, 0.25, 0.05]);
+    // Rates in proportions; means as log ratios (log 1.25 for a 25% change).
+    expect(s.guards.map((g) => g.judgement.threshold)).toEqual([0.005, Math.log1p(0.25), 0.05]);
     m.record('stable', { refusal: true, output_tokens: 1, tool_call: false, segment: 'x' }, 0);
     expect(s.guards[0]?.stable).toEqual({ kind: 'rate', n: 1, events: 0 });
     expect(m.state().guards[0]?.stable).toEqual({ kind: 'rate', n: 2, events: 1 });

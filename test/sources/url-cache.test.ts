@@ -66,7 +66,7 @@ describe('createUrlSource: disk cache', () => {
     expect(file).toMatch(/promptpin-registry-[0-9a-f]{32}\.json$/);
     expect(await readdir(dir)).toEqual([file.slice(dir.length + 1)]);
     const cached = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-    expect(cached).toMatchObject({ promptpinRegistryCache: 2, url: srv.url, etag, fetchedAt, registry: { revision: revisionA } });
+    expect(cached).toMatchObject({ promptpinRegistryCache: 3, url: srv.url, etag, fetchedAt, registrySha256: expect.stringMatching(/^[0-9a-f]{64}$/), registry: { revision: revisionA } });
     expect(cached['urlSha256']).toBe(createHash('sha256').update(srv.url).digest('hex'));
     expect(JSON.stringify(cached['registry'])).toBe(A);
   });
@@ -183,7 +183,7 @@ describe('createUrlSource: disk cache', () => {
     const err = await errorOf(PromptClient.create({ source: createUrlSource(srv.url, { cacheDir: dir }), environment: 'staging' }));
     expect(err?.code).toBe(ErrorCode.SOURCE_LOAD_FAILED);
     expect(err?.message).toContain('cannot reach the host');
-    expect(err?.message).toMatch(/The disk cache could not stand in either: .*support-agent v1.*stated hash .* does not match the content/s);
+    expect(err?.message).toMatch(/The disk cache could not stand in either: .*is unusable: the registry it holds is not the one the source wrote \(digest mismatch\)/s);
 
     const { client } = await open(srv.url, { cacheDir: dir, onError: () => {} }, { fallbacks: { 'support-agent': '---\nmodel: m\n---\nHello.' }, onError: () => {} });
     expect(client.get('support-agent').slice).toBe('fallback');
@@ -226,9 +226,9 @@ describe('createUrlSource: disk cache', () => {
     await warm(srv.url, dir);
     await srv.close();
     const file = registryCacheFile(dir, srv.url);
-    await writeFile(file, (await readFile(file, 'utf8')).replace('"promptpinRegistryCache":2', '"promptpinRegistryCache":1'));
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"promptpinRegistryCache":3', '"promptpinRegistryCache":1'));
     const err = await errorOf(createUrlSource(srv.url, { cacheDir: dir }).load());
-    expect(err?.message).toMatch(/Registry cache .* is unusable: cache format 1 is not 2\. Delete it/);
+    expect(err?.message).toMatch(/Registry cache .* is unusable: cache format 1 is not 3\. Delete it/);
   });
 
   it('should refuse a cache file written for another URL', async () => {
