@@ -120,7 +120,7 @@ describe('createUrlSource: conditional requests', () => {
     const c = await client(src);
     let changes = 0;
     c.on('change', () => changes++);
-    await getWhile(c, 'support-agent', () => srv.requests.length >= 6, 5000);
+    await getWhile(c, 'support-agent', () => srv.requests.length >= 6, 20_000);
     expect(srv.requests.slice(1).every((r) => r.status === 304 || r.status === null)).toBe(true);
     expect(src.status().parses).toBe(1);
     expect(changes).toBe(0);
@@ -148,7 +148,7 @@ describe('createUrlSource: conditional requests', () => {
     const events: unknown[] = [];
     c.on('change', (e) => events.push(e));
     srv.set(B);
-    await getWhile(c, 'support-agent', () => events.length > 0, 5000);
+    await getWhile(c, 'support-agent', () => events.length > 0, 20_000);
     expect(c.get('support-agent').version).toBe(1);
     expect(c.status().revision).toBe(revisionB);
     expect(events).toEqual([
@@ -313,14 +313,17 @@ const failures: FailureCase[] = [
 describe('createUrlSource: a failing host never interrupts get nor replaces the good registry', () => {
   it.each(failures)('should keep serving through $name', async (f) => {
     const srv = await server(A);
-    const src = source(srv.url, { pollIntervalMs: 30, maxBackoffMs: 60, requestTimeoutMs: 150, maxBytes: 64 * 1024 });
+    // Only the two timeout cases may hit requestTimeoutMs: the others get a deadline no loaded machine
+    // reaches, so a slow response can never turn into a timeout error and break the expected message.
+    const requestTimeoutMs = / \(timeout\)$/.test(f.name) ? 150 : 30_000;
+    const src = source(srv.url, { pollIntervalMs: 30, maxBackoffMs: 60, requestTimeoutMs, maxBytes: 64 * 1024 });
     const errors: PromptError[] = [];
     const c = await client(src, errors);
     expect(c.get('support-agent').version).toBe(2);
     // A successful fetch now would flip the version: proves the failures are not used.
     srv.set(B);
     srv.respond(f.respond());
-    const served = await getWhile(c, 'support-agent', () => errors.length >= 2, 5000);
+    const served = await getWhile(c, 'support-agent', () => errors.length >= 2, 20_000);
     expect([...served.versions]).toEqual([2]);
     expect(served.calls).toBeGreaterThan(0);
     expect(c.status().revision).toBe(revisionA);
@@ -337,7 +340,7 @@ describe('createUrlSource: a failing host never interrupts get nor replaces the 
 
     // The host recovers: the next poll swaps in the new registry and resets the failure count.
     srv.respond(undefined);
-    await getWhile(c, 'support-agent', () => c.status().revision === revisionB, 5000);
+    await getWhile(c, 'support-agent', () => c.status().revision === revisionB, 20_000);
     expect(c.get('support-agent').version).toBe(1);
     expect(src.status().consecutiveFailures).toBe(0);
     expect(c.status().lastError).toBeNull();
@@ -345,7 +348,7 @@ describe('createUrlSource: a failing host never interrupts get nor replaces the 
 
   it('should report a failed reload() as { success: false } with the typed error', async () => {
     const srv = await server(A);
-    const src = source(srv.url, { requestTimeoutMs: 150 });
+    const src = source(srv.url);
     const c = await client(src);
     srv.respond((_q, res) => res.writeHead(503, 'Service Unavailable').end());
     const result = await c.reload();
