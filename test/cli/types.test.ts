@@ -31,9 +31,11 @@ export async function app(client: PromptClient): Promise<void> {
 `;
 
 /**
- * Type-checks `project` in process with the TypeScript compiler API, as `tsc -p project` does:
- * code 0 or 1, and the diagnostics formatted as tsc prints them (`file(line,col): error TS…`).
- * The previous program is passed as `oldProgram`, so src/ and lib files are parsed once.
+ * Type-checks the files of `project` in process with the TypeScript compiler API, as `tsc -p
+ * project` does for them: code 0 or 1, and the diagnostics formatted as tsc prints them
+ * (`file(line,col): error TS…`). Only the project's own files are checked (src/ is checked by the
+ * repo's own tsc run; the checker still reads the types the app uses from it). The previous
+ * program is passed as `oldProgram`, so src/ and lib files are parsed once.
  */
 let previous: ts.Program | undefined;
 function tsc(project: string): { code: number; out: string } {
@@ -42,7 +44,13 @@ function tsc(project: string): { code: number; out: string } {
   if (config === undefined) throw new Error(`cannot read ${project}`);
   const program = ts.createProgram({ rootNames: config.fileNames, options: config.options, ...(previous ? { oldProgram: previous } : {}) });
   previous = program;
-  const diagnostics = [...config.errors, ...ts.getPreEmitDiagnostics(program)];
+  const own = config.fileNames.map((f) => program.getSourceFile(f)).filter((f) => f !== undefined);
+  const diagnostics = [
+    ...config.errors,
+    ...program.getOptionsDiagnostics(),
+    ...program.getGlobalDiagnostics(),
+    ...own.flatMap((f) => [...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f)]),
+  ];
   return { code: diagnostics.length ? 1 : 0, out: ts.formatDiagnostics(diagnostics, host) };
 }
 

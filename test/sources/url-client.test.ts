@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PromptClient, type PromptClientOptions } from '../../src/client.js';
 import { ErrorCode, type PromptError } from '../../src/errors.js';
-import { exampleRegistries, FAKE_TIMERS, startRegistryServer, waitFor, type RegistryServer } from './url-helpers.js';
+import { advanceUntil, exampleRegistries, FAKE_TIMERS, startRegistryServer, waitFor, type RegistryServer } from './url-helpers.js';
 
 // These tests cover `source: 'http(s)://…'` in PromptClient.create. They switch themselves on once
 // src/client.ts builds URL sources from strings (until then it throws "not available in this build").
@@ -25,6 +25,7 @@ beforeAll(async () => {
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
+  vi.useRealTimers();
 });
 
 // Typed loosely so this file compiles before and after the client gains its URL options.
@@ -47,8 +48,10 @@ async function server(body: string): Promise<RegistryServer> {
 describe.skipIf(!wired)('PromptClient with a URL string source', () => {
   it('should poll at pollIntervalMs and pass http options through', async () => {
     const srv = await server(A);
+    vi.useFakeTimers(FAKE_TIMERS);
     const c = await create({ source: srv.url, environment: 'staging', pollIntervalMs: 20, http: { headers: { authorization: 'Bearer t' } } });
-    await waitFor(() => srv.requests.length >= 3, 2000, 'polls');
+    // The client's source is internal: the clock moves once the server has answered every request.
+    await advanceUntil(() => srv.requests.length >= 3, () => srv.requests.every((r) => r.status !== null), 1000, 'polls');
     expect(srv.requests.every((r) => r.headers['authorization'] === 'Bearer t')).toBe(true);
     expect(statusOf(c)).toMatchObject({ source: `url ${srv.url}`, revision: revisionA, fromCache: false, consecutiveFailures: 0, fetchedAt: expect.any(Number) });
   });

@@ -167,19 +167,47 @@ export async function advanceUntil(done: () => boolean, settled: () => boolean, 
 }
 
 /**
- * Calls `client.get(name)` in batches of 100 (yielding between batches so fetches and polls run)
- * until `done()` holds or `timeoutMs` passes. Any throw from `get` fails the caller. Returns the
- * versions served and how many calls were made.
+ * The global fetch, counting what went over the wire: requests sent, and body bytes of the latest
+ * response handed to the source. Lets a test on a fake clock tell a request that is stuck (sent,
+ * arrived, its bytes read, nothing more coming) from one that is still being transferred.
  */
-export async function getWhile(client: PromptClient, name: string, done: () => boolean, timeoutMs: number): Promise<{ calls: number; versions: Set<number> }> {
-  const deadline = performance.now() + timeoutMs;
+export function wireFetch(): { readonly fetch: typeof globalThis.fetch; readonly sent: () => number; readonly received: () => number } {
+  let sent = 0;
+  let received = 0;
+  return {
+    sent: () => sent,
+    received: () => received,
+    fetch: async (input, init) => {
+      sent++;
+      received = 0;
+      const res = await globalThis.fetch(input, init);
+      if (res.body === null) return res;
+      const counted = res.body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            received += chunk.byteLength;
+            controller.enqueue(chunk);
+          },
+        }),
+      );
+      return new Response(counted, { status: res.status, statusText: res.statusText, headers: res.headers });
+    },
+  };
+}
+
+/**
+ * On a fake clock: calls `client.get(name)` in batches of 100 and advances the
+ * clock one {@link STEP} between batches (waiting for `settled()`), until `done()` holds or
+ * `maxMs` of fake time passed.
+ */
+export async function getWhileAdvancing(client: PromptClient, name: string, done: () => boolean, settled: () => boolean, maxMs = 10_000): Promise<{ calls: number; versions: Set<number> }> {
   const versions = new Set<number>();
   let calls = 0;
-  while (!done()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms while calling get`);
+  for (let waited = 0; ; waited += STEP) {
     for (let i = 0; i < 100; i++) versions.add(client.get(name).version);
     calls += 100;
-    await nextTurn();
+    if (done()) return { calls, versions };
+    if (waited >= maxMs) throw new Error(`not done after ${maxMs} ms of fake time while calling get`);
+    await advance(STEP, settled);
   }
-  return { calls, versions };
 }
