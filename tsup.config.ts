@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
-    cli: 'src/cli/cli.ts',
+    cli: 'src/cli/bin.ts',
     // One subpath per SDK adapter (promptpin/openai, …): none is loaded unless imported.
     'adapters/openai': 'src/adapters/openai.ts',
     'adapters/anthropic': 'src/adapters/anthropic.ts',

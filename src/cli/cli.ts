@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `promptpin` command: edits a prompts folder the way an engineer would by hand, so the files
  * stay the source of truth and every change is a reviewable git diff. Exit codes: 0 ok, 1 refused
@@ -140,30 +139,15 @@ function folderOf(args: readonly string[], io: Io): string {
   return resolve(io.cwd, dir);
 }
 
-function readStdin(): Promise<string> {
-  return new Promise((resolveText, reject) => {
-    const chunks: Buffer[] = [];
-    process.stdin.on('data', (c: Buffer) => chunks.push(c));
-    process.stdin.on('end', () => resolveText(Buffer.concat(chunks).toString('utf8')));
-    process.stdin.on('error', reject);
-  });
+/**
+ * Runs the CLI as the bin does: {@link main}, with anything it throws unexpectedly printed to
+ * stderr as `promptpin: <stack>` and exit code 1. Tests call it with a captured {@link Io}.
+ */
+export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    return await main(argv, io);
+  } catch (err) {
+    io.err(`promptpin: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
 }
-
-const io: Io = {
-  out: (text) => void process.stdout.write(text),
-  err: (text) => void process.stderr.write(text),
-  readStdin,
-  env: process.env,
-  cwd: process.cwd(),
-  now: () => new Date(),
-};
-
-main(process.argv.slice(2), io).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`promptpin: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);

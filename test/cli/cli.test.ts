@@ -1,9 +1,9 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseCompiledRegistry } from '../../src/index.js';
-import { ensureBuilt, run, tempProject } from './helpers.js';
+import { NOW, run, tempProject } from './helpers.js';
 
 type Project = Awaited<ReturnType<typeof tempProject>>;
 
@@ -22,10 +22,6 @@ const ROLLOUT = ['rollout', 'support-agent', '--to', '3', '--percent', '10', '--
 function changelogRows(text: string): string[] {
   return text.split('\n').filter((l) => /^\| \d{4}-/.test(l));
 }
-
-beforeAll(() => {
-  ensureBuilt();
-}, 130_000);
 
 let p: Project;
 beforeEach(async () => {
@@ -262,7 +258,8 @@ describe('promptpin rollout', () => {
     expect(text).toContain('    support-agent: { stable: 2 }\n');
     const rollout = (parse(text) as { environments: { production: Record<string, { rollout: Record<string, unknown> }> } }).environments.production['support-agent']!.rollout;
     expect(rollout).toMatchObject({ candidate: 3, percent: 10, author: 'ana', expected: 'Output tokens fall 20-30%; refusal rate unchanged', min_samples: 500, window: '24h', on_breach: 'rollback' });
-    expect(Math.abs(Date.parse(String(rollout.started)) - Date.now())).toBeLessThan(60_000);
+    // The CLI's clock (io.now) is the helper's fixed NOW: `started` is that instant, to the second.
+    expect(String(rollout.started)).toBe(NOW.toISOString().replace(/\.\d{3}Z$/, 'Z'));
     const rows = changelogRows(await p.read('CHANGELOG.md'));
     expect(rows[0]).toContain('| ana | support-agent | production | rollout v3 at 10% (stable v2; guards refusal:+0.5pp, output_tokens:40%) | Cap answers at three sentences | Output tokens fall 20-30%; refusal rate unchanged | |');
     expect((await run(p.cwd, ['check'])).code).toBe(0);
@@ -388,7 +385,7 @@ describe('promptpin log and outcome', () => {
     await lockAndPublishV3();
     expect((await run(p.cwd, ['promote', 'support-agent'])).code).toBe(0);
     expect((await run(p.cwd, ROLLOUT)).code).toBe(0);
-    const old = new Date(Date.now() - 10 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const old = new Date(NOW.getTime() - 10 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const text = await p.read('CHANGELOG.md');
     await p.write('CHANGELOG.md', `${text}| ${old} | bo | billing/refund-agent | production | promote v1 (first release) | Refund triage | | |\n`);
 

@@ -1,10 +1,16 @@
-/** Shared by the CLI end-to-end tests: the built binary, temp folders, a spawned `promptpin`. */
+/**
+ * Shared by the CLI tests: temp projects, `promptpin` run in process through `runCli(argv, io)`
+ * with a captured IO ({@link run}), and the built binary run as a real process ({@link runBin},
+ * kept for the few tests of the bin itself: shebang, exit codes, stdio).
+ */
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../../src/cli/cli.js';
+import type { Io } from '../../src/cli/context.js';
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -69,11 +75,24 @@ export interface RunResult {
   readonly stderr: string;
 }
 
+/** The clock of in-process CLI runs unless a test passes its own: a fixed instant, so dates are exact. */
+export const NOW = new Date('2027-01-15T09:30:00Z');
+
+/** Options of {@link run} and {@link runBin}. */
+export interface RunOptions {
+  /** Variables to set (a string) or remove (undefined) on top of the clean environment. */
+  readonly env?: Record<string, string | undefined>;
+  /** What the command reads on stdin (`--from -`); empty by default. */
+  readonly input?: string;
+  /** The clock (in process only). @defaultValue () => NOW */
+  readonly now?: () => Date;
+}
+
 /**
- * Runs `node dist/cli.js …` in `cwd` with a clean environment: PROMPTPIN_AUTHOR=ana unless
- * overridden, and a git without any user config (so the author fallback is testable).
+ * A clean environment for `cwd`: PROMPTPIN_AUTHOR=ana unless overridden, and a git without any
+ * user config (so the author fallback is testable).
  */
-export function run(cwd: string, args: readonly string[], opts: { env?: Record<string, string | undefined>; input?: string } = {}): Promise<RunResult> {
+function cleanEnv(cwd: string, overrides: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: cwd,
@@ -81,10 +100,36 @@ export function run(cwd: string, args: readonly string[], opts: { env?: Record<s
     GIT_CONFIG_GLOBAL: join(cwd, '.no-gitconfig'),
     PROMPTPIN_AUTHOR: 'ana',
   };
-  for (const [k, v] of Object.entries(opts.env ?? {})) {
+  for (const [k, v] of Object.entries(overrides)) {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
+  return env;
+}
+
+/**
+ * Runs `promptpin …` in this process, exactly as the bin does (`runCli` with the argv after
+ * `node cli.js`), in `cwd` with a clean environment (see {@link cleanEnv}), stdout and stderr
+ * captured, stdin from `opts.input`, and the clock `opts.now` (default {@link NOW}).
+ */
+export async function run(cwd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  let stdout = '';
+  let stderr = '';
+  const io: Io = {
+    out: (text) => void (stdout += text),
+    err: (text) => void (stderr += text),
+    readStdin: () => Promise.resolve(opts.input ?? ''),
+    env: cleanEnv(cwd, opts.env),
+    cwd,
+    now: opts.now ?? (() => new Date(NOW)),
+  };
+  const code = await runCli(args, io);
+  return { code, stdout, stderr };
+}
+
+/** Runs the built binary, `node dist/cli.js …`, as a real process in `cwd` with a clean environment. */
+export function runBin(cwd: string, args: readonly string[], opts: Omit<RunOptions, 'now'> = {}): Promise<RunResult> {
+  const env = cleanEnv(cwd, opts.env);
   return new Promise((resolve) => {
     const child = execFile(process.execPath, [CLI, ...args], { cwd, env, encoding: 'utf8', timeout: 20_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;

@@ -1,10 +1,6 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { bucketOf, candidateThreshold, PromptClient } from '../../src/index.js';
-import { ensureBuilt, run, tempProject } from './helpers.js';
-
-beforeAll(() => {
-  ensureBuilt();
-}, 130_000);
+import { run, tempProject } from './helpers.js';
 
 let cleanup: (() => Promise<void>) | undefined;
 let client: PromptClient | undefined;
@@ -15,14 +11,19 @@ afterEach(async () => {
   cleanup = undefined;
 });
 
-/** Polls `check` every 20 ms for up to `ms`; returns whether it became true. */
-async function eventually(check: () => boolean, ms: number): Promise<{ ok: boolean; waited: number }> {
-  const start = Date.now();
-  while (Date.now() - start < ms) {
-    if (check()) return { ok: true, waited: Date.now() - start };
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { ok: check(), waited: Date.now() - start };
+/**
+ * Resolves once `check()` holds, testing it now and after each 'change' the client emits (the
+ * folder watcher's reload): no polling and no clock; the test's timeout bounds the wait.
+ */
+function changedUntil(c: PromptClient, check: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    if (check()) return resolve();
+    const off = c.on('change', () => {
+      if (!check()) return;
+      off();
+      resolve();
+    });
+  });
 }
 
 describe('promptpin rollback with a running client', () => {
@@ -36,10 +37,10 @@ describe('promptpin rollback with a running client', () => {
     const before = client.get('support-agent', unit);
     expect([before.version, before.slice]).toEqual([2, 'candidate']);
 
+    const served = changedUntil(client, () => client!.get('support-agent', unit).version === 1);
     const r = await run(p.cwd, ['rollback', 'support-agent', '--reason', 'refusals up on v2']);
     expect(r.code).toBe(0);
-    const served = await eventually(() => client!.get('support-agent', unit).version === 1, 3000);
-    expect(served.ok).toBe(true);
+    await served;
     const after = client.get('support-agent', unit);
     expect([after.version, after.slice]).toEqual([1, 'stable']);
     // The prompt resolved before the rollback is an immutable snapshot: it still says v2.

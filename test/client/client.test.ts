@@ -1,5 +1,6 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   bucketOf,
@@ -26,13 +27,19 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
 });
 
-async function until<T>(probe: () => T | undefined | false, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Resolves with `probe()` once it is truthy, checking after each turn of the event loop
+ * (setImmediate: no timer, so it also runs under fake timers). It waits for reloads and file
+ * events, never asserts how long they take; `timeoutMs` (real time, generous) turns a hang into
+ * a readable failure.
+ */
+async function until<T>(probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     const v = probe();
     if (v) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
+    if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms (real time)`);
+    await nextTurn();
   }
 }
 

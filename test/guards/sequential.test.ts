@@ -11,6 +11,7 @@ import {
   rateIncreaseTripped,
 } from '../../src/guards/sequential.js';
 import { mulberry32 } from '../support/random.js';
+import { fcParams } from '../support/property.js';
 
 // ------------------------------------------------------------------------------------------------
 // Seeded simulation helpers. Everything is deterministic: the figures printed below are the ones
@@ -189,6 +190,7 @@ describe('judgements', () => {
           expect([dec.stableN, dec.candidateN]).toEqual([inc.candidateN, inc.stableN]);
         },
       ),
+      fcParams(),
     );
   });
 
@@ -213,6 +215,7 @@ describe('judgements', () => {
           );
         },
       ),
+      fcParams(),
     );
     // Means: random arms built from a location/scale/spread, so the Fieller bounds are exercised
     // on both sides of the thresholds.
@@ -237,6 +240,7 @@ describe('judgements', () => {
           }
         },
       ),
+      fcParams(),
     );
   });
 

@@ -4,6 +4,7 @@ import { ErrorCode, isPromptError, PromptRenderError } from '../../src/index.js'
 import { compileTemplate, variablesSchema } from '../../src/render/compile.js';
 import { parseTemplate } from '../../src/render/template.js';
 import type { VariableSpec } from '../../src/registry/types.js';
+import { fcParams } from '../support/property.js';
 
 const spec = (s: Partial<VariableSpec> & Pick<VariableSpec, 'type'>): VariableSpec => ({ optional: false, ...s });
 
@@ -72,6 +73,7 @@ describe('render', () => {
         const out = compile('<{{x}}>', { x: spec({ type: 'string' }) }).render({ x: value });
         expect(out).toBe(`<${value}>`);
       }),
+      fcParams(),
     );
     expect(compile('{{x}} {{y}}', { x: spec({ type: 'string' }), y: spec({ type: 'string' }) }).render({ x: '{{y}}', y: '<b>&amp;' })).toBe('{{y}} <b>&amp;');
   });
@@ -139,7 +141,7 @@ describe('render', () => {
         }
         expect(ok).toBe(zodOk);
       }),
-      { numRuns: 2000 },
+      fcParams({ numRuns: 2000 }),
     );
   });
 });

@@ -9,6 +9,7 @@ import {
   createBucketer,
 } from '../../src/resolve/bucket.js';
 import { murmur3_32, murmur3_32_bytes } from '../../src/resolve/murmur3.js';
+import { fcParams } from '../support/property.js';
 
 interface BucketingCase {
   salt: string;
@@ -109,7 +110,7 @@ describe('murmur3_32', () => {
         expect(h).toBe(murmur3_32_bytes(utf8.encode(s), seed));
         expect(Number.isInteger(h) && h >= 0 && h <= 0xffffffff).toBe(true);
       }),
-      { numRuns: 2000 },
+      fcParams({ numRuns: 2000 }),
     );
   });
 
@@ -148,7 +149,7 @@ describe('bucketOf / createBucketer', () => {
           expect(bucketer(id)).toBe(expected);
         }
       }),
-      { numRuns: 2000 },
+      fcParams({ numRuns: 2000 }),
     );
   });
 
@@ -179,6 +180,7 @@ describe('bucketOf / createBucketer', () => {
         expect(bucketer(id)).toBe(b);
         expect(createBucketer(salt)(id)).toBe(b);
       }),
+      fcParams(),
     );
   });
 
@@ -215,6 +217,7 @@ describe('candidateThreshold', () => {
         expect(isCandidate(b, 0)).toBe(false);
         expect(isCandidate(b, 100)).toBe(true);
       }),
+      fcParams(),
     );
   });
 
@@ -226,7 +229,7 @@ describe('candidateThreshold', () => {
         const bucket = bucketOf(salt, id);
         if (isCandidate(bucket, lo)) expect(isCandidate(bucket, hi)).toBe(true);
       }),
-      { numRuns: 2000 },
+      fcParams({ numRuns: 2000 }),
     );
   });
 });

@@ -3,12 +3,12 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PromptClient, type PromptClientOptions } from '../../src/client.js';
 import { ErrorCode, type PromptError } from '../../src/errors.js';
 import { readRegistryCacheText, REGISTRY_CACHE_OVERHEAD_BYTES, registryCacheFile } from '../../src/sources/disk-cache.js';
 import { createUrlSource, type UrlFetchResult, type UrlSource, type UrlSourceOptions } from '../../src/sources/url-source.js';
-import { exampleRegistries, startRegistryServer, waitFor, type RegistryServer } from './url-helpers.js';
+import { advanceUntil, exampleRegistries, FAKE_TIMERS, idle, startRegistryServer, waitFor, type RegistryServer } from './url-helpers.js';
 
 let A: string;
 let B: string;
@@ -21,6 +21,7 @@ beforeAll(async () => {
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
+  vi.useRealTimers();
 });
 
 async function tempDir(): Promise<string> {
@@ -126,10 +127,11 @@ describe('createUrlSource: disk cache', () => {
     const srv = await server(A);
     const { etag } = await warm(srv.url, dir);
     srv.respond((_q, res) => res.writeHead(503).end());
+    vi.useFakeTimers(FAKE_TIMERS);
     const { client, source } = await open(srv.url, { cacheDir: dir, pollIntervalMs: 20, maxBackoffMs: 40, onError: () => {} });
     expect(source.status().fromCache).toBe(true);
     srv.respond(undefined);
-    await waitFor(() => !source.status().fromCache, 3000, 'the host to confirm the cached registry');
+    await advanceUntil(() => !source.status().fromCache, idle(source), 1000, 'the host to confirm the cached registry');
     const last = srv.requests.at(-1)!;
     expect(last.headers['if-none-match']).toBe(etag);
     expect(last.status).toBe(304);
@@ -142,19 +144,27 @@ describe('createUrlSource: disk cache', () => {
     const srv = await server(A);
     await warm(srv.url, dir);
     srv.set(B);
+    // The host answers 400 ms (fake clock) after the request arrives.
     srv.respond((_q, res, body) => {
       setTimeout(() => res.writeHead(200, { 'content-length': String(Buffer.byteLength(body)) }).end(body), 400);
     });
     const errors: PromptError[] = [];
-    const started = performance.now();
-    const { client, source } = await open(srv.url, { cacheDir: dir, cacheFallbackAfterMs: 100, onError: (e) => errors.push(e) }, { initTimeoutMs: 2000 });
-    const took = performance.now() - started;
-    expect(took).toBeGreaterThanOrEqual(95);
-    expect(took).toBeLessThan(2000);
+    vi.useFakeTimers(FAKE_TIMERS);
+    const started = Date.now();
+    let opened: Awaited<ReturnType<typeof open>> | undefined;
+    const opening = open(srv.url, { cacheDir: dir, cacheFallbackAfterMs: 100, onError: (e) => errors.push(e) }, { initTimeoutMs: 2000 }).then((o) => (opened = o));
+    await waitFor(() => srv.requests.length === 2, undefined, 'the slow request');
+    await vi.advanceTimersByTimeAsync(100);
+    await waitFor(() => opened !== undefined, undefined, 'the client to start from the cache');
+    await opening;
+    const { client, source } = opened!;
+    // Served at the cacheFallbackAfterMs deadline, before the host answered and long before initTimeoutMs.
+    expect(Date.now() - started).toBe(100);
     expect(client.get('support-agent').version).toBe(2);
     expect(source.status().fromCache).toBe(true);
     expect(errors[0]?.message).toMatch(/No response from .* within 100 ms \(cacheFallbackAfterMs\): serving the disk cache/);
     const changed = new Promise((resolve) => client.on('change', resolve));
+    await vi.advanceTimersByTimeAsync(300);
     await changed;
     expect(client.get('support-agent').version).toBe(1);
     expect(client.status().revision).toBe(revisionB);
@@ -169,8 +179,14 @@ describe('createUrlSource: disk cache', () => {
     srv.respond((_q, res, body) => {
       setTimeout(() => res.writeHead(200).end(body), 200);
     });
-    const { client } = await open(srv.url, { cacheDir: dir, cacheFallbackAfterMs: 20 });
-    expect(client.status().revision).toBe(revisionA);
+    vi.useFakeTimers(FAKE_TIMERS);
+    let opened: Awaited<ReturnType<typeof open>> | undefined;
+    const opening = open(srv.url, { cacheDir: dir, cacheFallbackAfterMs: 20 }).then((o) => (opened = o));
+    await waitFor(() => srv.requests.length === 1, undefined, 'the slow request');
+    // Past cacheFallbackAfterMs (20 ms) with no cache to fall back on, the load waits for the network (200 ms).
+    await vi.advanceTimersByTimeAsync(200);
+    await opening;
+    expect(opened!.client.status().revision).toBe(revisionA);
   });
 
   it('should validate the cache whole and refuse a tampered one, saying so when the host is down too', async () => {
@@ -282,13 +298,19 @@ describe('createUrlSource: first load without a cache', () => {
     srv.respond((_q, res, body) => {
       setTimeout(() => res.writeHead(200).end(body), 300);
     });
-    const { client } = await open(
+    vi.useFakeTimers(FAKE_TIMERS);
+    const opening = open(
       srv.url,
       { pollIntervalMs: 60_000 },
       { initTimeoutMs: 50, fallbacks: { 'support-agent': '---\nmodel: m\n---\nHello.' }, onError: () => {} },
     );
+    await waitFor(() => srv.requests.length === 1, undefined, 'the slow request');
+    await vi.advanceTimersByTimeAsync(50);
+    const { client } = await opening;
     expect(client.get('support-agent').slice).toBe('fallback');
-    await new Promise((resolve) => client.on('change', resolve));
+    const changed = new Promise((resolve) => client.on('change', resolve));
+    await vi.advanceTimersByTimeAsync(250);
+    await changed;
     expect(client.get('support-agent')).toMatchObject({ version: 2, slice: 'stable' });
     expect(srv.requests).toHaveLength(1);
   });

@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PromptClient, type PromptClientOptions } from '../../src/client.js';
 import { ErrorCode, type PromptError } from '../../src/errors.js';
-import { exampleRegistries, startRegistryServer, waitFor, type RegistryServer } from './url-helpers.js';
+import { advanceUntil, exampleRegistries, FAKE_TIMERS, startRegistryServer, waitFor, type RegistryServer } from './url-helpers.js';
 
 // These tests cover `source: 'http(s)://…'` in PromptClient.create. They switch themselves on once
 // src/client.ts builds URL sources from strings (until then it throws "not available in this build").
@@ -25,6 +25,7 @@ beforeAll(async () => {
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
+  vi.useRealTimers();
 });
 
 // Typed loosely so this file compiles before and after the client gains its URL options.
@@ -47,8 +48,10 @@ async function server(body: string): Promise<RegistryServer> {
 describe.skipIf(!wired)('PromptClient with a URL string source', () => {
   it('should poll at pollIntervalMs and pass http options through', async () => {
     const srv = await server(A);
+    vi.useFakeTimers(FAKE_TIMERS);
     const c = await create({ source: srv.url, environment: 'staging', pollIntervalMs: 20, http: { headers: { authorization: 'Bearer t' } } });
-    await waitFor(() => srv.requests.length >= 3, 2000, 'polls');
+    // The client's source is internal: the clock moves once the server has answered every request.
+    await advanceUntil(() => srv.requests.length >= 3, () => srv.requests.every((r) => r.status !== null), 1000, 'polls');
     expect(srv.requests.every((r) => r.headers['authorization'] === 'Bearer t')).toBe(true);
     expect(statusOf(c)).toMatchObject({ source: `url ${srv.url}`, revision: revisionA, fromCache: false, consecutiveFailures: 0, fetchedAt: expect.any(Number) });
   });
@@ -79,9 +82,20 @@ describe.skipIf(!wired)('PromptClient with a URL string source', () => {
     const srv = await server(A);
     await (await open({ source: srv.url, cacheDir: dir })).close();
     srv.respond(() => {});
-    const started = performance.now();
-    const c = await create({ source: srv.url, environment: 'staging', cacheDir: dir, initTimeoutMs: 400, onError: () => {} });
-    expect(performance.now() - started).toBeLessThan(400);
-    expect(statusOf(c)['fromCache']).toBe(true);
+    // On a fake clock: the cache must serve at 200 ms (half of initTimeoutMs), before the 400 ms timeout.
+    vi.useFakeTimers(FAKE_TIMERS);
+    try {
+      const started = Date.now();
+      let c: PromptClient | undefined;
+      const creating = create({ source: srv.url, environment: 'staging', cacheDir: dir, initTimeoutMs: 400, onError: () => {} }).then((x) => (c = x));
+      await waitFor(() => srv.requests.length === 2, undefined, 'the hanging request');
+      await vi.advanceTimersByTimeAsync(200);
+      await waitFor(() => c !== undefined, undefined, 'the client to start from the cache');
+      await creating;
+      expect(Date.now() - started).toBe(200);
+      expect(statusOf(c!)['fromCache']).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { vi } from 'vitest';
 import type { PromptClient } from '../../src/client.js';
 import { compileFolder, registryToJson } from '../../src/registry/registry.js';
 import { readFolder } from '../../src/sources/folder-source.js';
+import type { UrlSource } from '../../src/sources/url-source.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/prompts', import.meta.url));
 
@@ -21,6 +24,7 @@ export async function exampleRegistries(): Promise<{ a: string; b: string; revis
 
 /** One request the test server saw. */
 export interface SeenRequest {
+  /** `Date.now()` when the request arrived (the fake clock under fake timers). */
   readonly at: number;
   readonly headers: IncomingHttpHeaders;
   status: number | null;
@@ -60,7 +64,7 @@ export async function startRegistryServer(initial: string, path = '/registry.jso
   set(initial);
   const state = { validators: true };
   const server: Server = createServer((req, res) => {
-    const seen: SeenRequest = { at: performance.now(), headers: req.headers, status: null };
+    const seen: SeenRequest = { at: Date.now(), headers: req.headers, status: null };
     requests.push(seen);
     res.on('finish', () => {
       seen.status = res.statusCode;
@@ -109,29 +113,101 @@ export async function startRegistryServer(initial: string, path = '/registry.jso
   };
 }
 
-/** Resolves when `predicate()` holds, polling every 5 ms; rejects after `timeoutMs`. */
-export async function waitFor(predicate: () => boolean, timeoutMs: number, what = 'condition'): Promise<void> {
+/**
+ * What `vi.useFakeTimers(FAKE_TIMERS)` fakes in tests that poll a real server: the timers and
+ * `Date`, so poll intervals, backoff, deadlines and `now` move only when the test advances them.
+ * `setImmediate`, `process.nextTick`, `queueMicrotask` and `performance` stay real, so sockets,
+ * streams and promise callbacks run as usual.
+ */
+export const FAKE_TIMERS = { toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] } satisfies Parameters<typeof vi.useFakeTimers>[0];
+
+/**
+ * Resolves when `predicate()` holds, checking after each turn of the event loop (setImmediate, so
+ * it works under fake timers too: the fake clock stands still meanwhile). It waits for real I/O
+ * only; `timeoutMs` (real time, generous) just turns a hang into a readable failure.
+ */
+export async function waitFor(predicate: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!predicate()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms (real time) waiting for ${what}`);
+    await nextTurn();
   }
 }
 
+/** URL sources that are idle: each is waiting for its poll timer, with no request in flight. */
+export const idle =
+  (...sources: readonly UrlSource[]): (() => boolean) =>
+  () =>
+    sources.every((s) => s.status().nextPollAt !== null);
+
+/** Fake-clock granularity of {@link advance}, in ms. */
+export const STEP = 5;
+
 /**
- * Calls `client.get(name)` in batches of 100 (yielding between batches so fetches and polls run)
- * until `done()` holds or `timeoutMs` passes. Any throw from `get` fails the caller. Returns the
- * versions served and how many calls were made.
+ * Advances the fake clock by `ms`, {@link STEP} ms at a time; after each step waits (real time)
+ * until `settled()` holds, i.e. the requests the fired timers started have completed. The network
+ * takes no fake time: a response is handled at most one step after its request was sent.
  */
-export async function getWhile(client: PromptClient, name: string, done: () => boolean, timeoutMs: number): Promise<{ calls: number; versions: Set<number> }> {
-  const deadline = performance.now() + timeoutMs;
+export async function advance(ms: number, settled: () => boolean): Promise<void> {
+  for (let t = 0; t < ms; t += STEP) {
+    await vi.advanceTimersByTimeAsync(Math.min(STEP, ms - t));
+    await waitFor(settled, undefined, 'the requests in flight to complete');
+  }
+}
+
+/** {@link advance} until `done()` holds; fails after `maxMs` of fake time. Returns the fake ms advanced. */
+export async function advanceUntil(done: () => boolean, settled: () => boolean, maxMs: number, what = 'condition'): Promise<number> {
+  let waited = 0;
+  while (!done()) {
+    if (waited >= maxMs) throw new Error(`not reached after ${maxMs} ms of fake time: ${what}`);
+    await advance(STEP, settled);
+    waited += STEP;
+  }
+  return waited;
+}
+
+/**
+ * The global fetch, counting what went over the wire: requests sent, and body bytes of the latest
+ * response handed to the source. Lets a test on a fake clock tell a request that is stuck (sent,
+ * arrived, its bytes read, nothing more coming) from one that is still being transferred.
+ */
+export function wireFetch(): { readonly fetch: typeof globalThis.fetch; readonly sent: () => number; readonly received: () => number } {
+  let sent = 0;
+  let received = 0;
+  return {
+    sent: () => sent,
+    received: () => received,
+    fetch: async (input, init) => {
+      sent++;
+      received = 0;
+      const res = await globalThis.fetch(input, init);
+      if (res.body === null) return res;
+      const counted = res.body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            received += chunk.byteLength;
+            controller.enqueue(chunk);
+          },
+        }),
+      );
+      return new Response(counted, { status: res.status, statusText: res.statusText, headers: res.headers });
+    },
+  };
+}
+
+/**
+ * On a fake clock: calls `client.get(name)` in batches of 100 and advances the
+ * clock one {@link STEP} between batches (waiting for `settled()`), until `done()` holds or
+ * `maxMs` of fake time passed.
+ */
+export async function getWhileAdvancing(client: PromptClient, name: string, done: () => boolean, settled: () => boolean, maxMs = 10_000): Promise<{ calls: number; versions: Set<number> }> {
   const versions = new Set<number>();
   let calls = 0;
-  while (!done()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms while calling get`);
+  for (let waited = 0; ; waited += STEP) {
     for (let i = 0; i < 100; i++) versions.add(client.get(name).version);
     calls += 100;
-    await new Promise((r) => setImmediate(r));
+    if (done()) return { calls, versions };
+    if (waited >= maxMs) throw new Error(`not done after ${maxMs} ms of fake time while calling get`);
+    await advance(STEP, settled);
   }
-  return { calls, versions };
 }

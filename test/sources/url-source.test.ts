@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PromptClient } from '../../src/client.js';
 import { ErrorCode, isPromptError, type PromptError } from '../../src/errors.js';
 import { createUrlSource, isLoopbackHost, type UrlFetchResult, type UrlSource, type UrlSourceOptions } from '../../src/sources/url-source.js';
-import { exampleRegistries, getWhile, startRegistryServer, type RegistryServer, type Responder } from './url-helpers.js';
+import { exampleRegistries, FAKE_TIMERS, getWhileAdvancing, idle, startRegistryServer, wireFetch, type RegistryServer, type Responder } from './url-helpers.js';
 
 let A: string;
 let B: string;
@@ -17,6 +17,7 @@ beforeAll(async () => {
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
+  vi.useRealTimers();
 });
 
 async function server(body: string): Promise<RegistryServer> {
@@ -116,11 +117,12 @@ describe('createUrlSource: conditional requests', () => {
 
   it('should cost no parse while a polling client sees only 304s', async () => {
     const srv = await server(A);
+    vi.useFakeTimers(FAKE_TIMERS);
     const src = source(srv.url, { pollIntervalMs: 20 });
     const c = await client(src);
     let changes = 0;
     c.on('change', () => changes++);
-    await getWhile(c, 'support-agent', () => srv.requests.length >= 6, 5000);
+    await getWhileAdvancing(c, 'support-agent', () => srv.requests.length >= 6, idle(src));
     expect(srv.requests.slice(1).every((r) => r.status === 304 || r.status === null)).toBe(true);
     expect(src.status().parses).toBe(1);
     expect(changes).toBe(0);
@@ -142,13 +144,14 @@ describe('createUrlSource: conditional requests', () => {
 
   it('should swap to a new registry and notify the client', async () => {
     const srv = await server(A);
+    vi.useFakeTimers(FAKE_TIMERS);
     const src = source(srv.url, { pollIntervalMs: 20 });
     const c = await client(src);
     expect(c.get('support-agent').version).toBe(2);
     const events: unknown[] = [];
     c.on('change', (e) => events.push(e));
     srv.set(B);
-    await getWhile(c, 'support-agent', () => events.length > 0, 5000);
+    await getWhileAdvancing(c, 'support-agent', () => events.length > 0, idle(src));
     expect(c.get('support-agent').version).toBe(1);
     expect(c.status().revision).toBe(revisionB);
     expect(events).toEqual([
@@ -213,6 +216,8 @@ interface FailureCase {
   readonly code: string;
   readonly errorName: string;
   readonly message: RegExp;
+  /** For the timeout cases: the body bytes the host sends before it goes silent (0: not even headers). */
+  readonly stalls?: number;
 }
 
 const failures: FailureCase[] = [
@@ -233,6 +238,7 @@ const failures: FailureCase[] = [
   {
     name: 'a host that never answers (timeout)',
     respond: () => () => {},
+    stalls: 0,
     code: ErrorCode.SOURCE_LOAD_FAILED,
     errorName: 'PromptError',
     message: /no complete response within 150 ms \(requestTimeoutMs; waiting for the response headers\)/,
@@ -243,6 +249,7 @@ const failures: FailureCase[] = [
       res.writeHead(200, { 'content-length': lengthOf(body) });
       res.write(body.slice(0, 100));
     },
+    stalls: 100,
     code: ErrorCode.SOURCE_LOAD_FAILED,
     errorName: 'PromptError',
     message: /no complete response within 150 ms \(requestTimeoutMs; after 100 body bytes\)/,
@@ -313,14 +320,22 @@ const failures: FailureCase[] = [
 describe('createUrlSource: a failing host never interrupts get nor replaces the good registry', () => {
   it.each(failures)('should keep serving through $name', async (f) => {
     const srv = await server(A);
-    const src = source(srv.url, { pollIntervalMs: 30, maxBackoffMs: 60, requestTimeoutMs: 150, maxBytes: 64 * 1024 });
+    // On a fake clock: requestTimeoutMs, polls and backoff move only as the test advances, so a
+    // slow response on a loaded machine can never turn into a timeout and change the error.
+    vi.useFakeTimers(FAKE_TIMERS);
+    const wire = wireFetch();
+    const src = source(srv.url, { pollIntervalMs: 30, maxBackoffMs: 60, requestTimeoutMs: 150, maxBytes: 64 * 1024, fetch: wire.fetch });
     const errors: PromptError[] = [];
     const c = await client(src, errors);
     expect(c.get('support-agent').version).toBe(2);
+    // The clock may move when no request is in flight, or when the one in flight is stuck where
+    // the case leaves it (arrived, and every byte the host sent was read): only a timeout ends it.
+    const stuck = (): boolean => f.stalls !== undefined && srv.requests.length >= wire.sent() && wire.received() >= f.stalls;
+    const settled = (): boolean => idle(src)() || stuck();
     // A successful fetch now would flip the version: proves the failures are not used.
     srv.set(B);
     srv.respond(f.respond());
-    const served = await getWhile(c, 'support-agent', () => errors.length >= 2, 5000);
+    const served = await getWhileAdvancing(c, 'support-agent', () => errors.length >= 2, settled);
     expect([...served.versions]).toEqual([2]);
     expect(served.calls).toBeGreaterThan(0);
     expect(c.status().revision).toBe(revisionA);
@@ -337,7 +352,7 @@ describe('createUrlSource: a failing host never interrupts get nor replaces the 
 
     // The host recovers: the next poll swaps in the new registry and resets the failure count.
     srv.respond(undefined);
-    await getWhile(c, 'support-agent', () => c.status().revision === revisionB, 5000);
+    await getWhileAdvancing(c, 'support-agent', () => c.status().revision === revisionB, settled);
     expect(c.get('support-agent').version).toBe(1);
     expect(src.status().consecutiveFailures).toBe(0);
     expect(c.status().lastError).toBeNull();
@@ -345,7 +360,7 @@ describe('createUrlSource: a failing host never interrupts get nor replaces the 
 
   it('should report a failed reload() as { success: false } with the typed error', async () => {
     const srv = await server(A);
-    const src = source(srv.url, { requestTimeoutMs: 150 });
+    const src = source(srv.url);
     const c = await client(src);
     srv.respond((_q, res) => res.writeHead(503, 'Service Unavailable').end());
     const result = await c.reload();

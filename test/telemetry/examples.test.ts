@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Runs `npx tsx examples/<file>` as a child process, bounded in time. */
+/** Runs `node --import tsx examples/<file>` (what `npx tsx` runs, without npx's own process) as a child process, bounded in time. */
 function runExample(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('npx', ['tsx', `examples/${file}`], { cwd: ROOT, timeout: 60_000, env: { ...process.env, OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: '' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', `examples/${file}`], { cwd: ROOT, timeout: 60_000, env: { ...process.env, OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: '' } }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

@@ -3,6 +3,7 @@
  * Each case was a defect: an unhandled rejection, an aborted stream counted as a success, a span
  * left open by toReadableStream(), a frozen thenable, an error whose getters throw.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -42,7 +43,7 @@ function streamingFetch(): typeof fetch {
             return;
           }
           controller.enqueue(encoder.encode(`data: ${JSON.stringify(c)}\n\n`));
-          await new Promise((r) => setTimeout(r, 2));
+          await nextTurn(); // one chunk per event-loop turn, as a network stream delivers them
         }
         controller.enqueue(encoder.encode('data: [DONE]\n\n'));
         controller.close();
@@ -65,7 +66,9 @@ describe('prompt.call with real SDK shapes', () => {
       });
       const p = await prompt();
       await expect(p.call(() => openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [] }), { vars: { q: 'x' } }).withResponse()).rejects.toMatchObject({ status: 401 });
-      await new Promise((r) => setTimeout(r, 50));
+      // Node reports unhandled rejections once the microtask queue drains: two turns cover it.
+      await nextTurn();
+      await nextTurn();
       expect(unhandled).toEqual([]);
       expect(exporter.getFinishedSpans()).toHaveLength(1);
       expect(exporter.getFinishedSpans()[0]!.attributes['error.type']).toBe('AuthenticationError');
@@ -100,7 +103,7 @@ describe('prompt.call with real SDK shapes', () => {
     const reader = stream.toReadableStream().getReader();
     let chunks = 0;
     while (!(await reader.read()).done) chunks++;
-    await new Promise((r) => setTimeout(r, 20));
+    for (let turns = 0; exporter.getFinishedSpans().length === 0 && turns < 100; turns++) await nextTurn();
     expect(chunks).toBe(6);
     const [span] = exporter.getFinishedSpans();
     expect(span?.attributes['gen_ai.usage.output_tokens']).toBe(12);
