@@ -30,9 +30,9 @@ export { ErrorCode, isPromptError, PromptError, PromptNotFoundError, PromptRende
 export type { RegistryErrorLocation, RegistryIssue, VariableIssue } from './errors.js';
 
 // Registry
-export { checkFolder, compileFolder, parseCompiledRegistry, registryToJson, REGISTRY_SCHEMA_VERSION } from './registry/registry.js';
-export type { CompiledRegistry, FolderCheck, FolderFiles } from './registry/registry.js';
-export { contentHash, CONTENT_HASH_VERSION } from './registry/prompt-file.js';
+export { parseCompiledRegistry, registryToJson, REGISTRY_SCHEMA_VERSION } from './registry/compiled.js';
+export type { CompiledRegistry } from './registry/compiled.js';
+export { contentHash, CONTENT_HASH_VERSION } from './registry/version.js';
 export type {
   BreachAction,
   GuardSpec,
@@ -46,22 +46,13 @@ export type {
   VariableType,
 } from './registry/types.js';
 
-// Change management: the release-file edits the CLI makes (e.g. onBreach handlers flipping a fleet)
-export { addToLock, listReleases, percentProblem, preparePublishText, promoteRollout, rampRollout, readRelease, releaseVersion, rollbackRelease, startRollout } from './registry/edit.js';
-export type { PreparePublishInput, ReleaseListing, ReleaseSnapshot, RollbackOptions, RolloutSnapshot, StartRolloutOptions } from './registry/edit.js';
-export { addChangelogEntry, CHANGELOG_FILE, changelogDate, formatChangelogEntry, latestChangelogEntry, parseChangelog, parseChangelogLine, setChangelogOutcome } from './registry/changelog.js';
-export type { ChangelogEntry, ParsedChangelogEntry } from './registry/changelog.js';
-export { RELEASE_FILE, parseGuardShorthand, formatGuard } from './registry/release.js';
-export { LOCK_FILE } from './registry/lock.js';
-
 // Bucketing
 export { bucketOf, BUCKET_COUNT, candidateThreshold, createBucketer, HASH_VERSION } from './resolve/bucket.js';
 export { murmur3_32 } from './resolve/murmur3.js';
+export { resolveRelease, resolveVersion } from './resolve/resolve.js';
+export type { Resolution, ResolutionReason, ResolveOptions } from './resolve/resolve.js';
 
 // Sources
-export { createFileSource } from './sources/file-source.js';
-export { createFolderSource, readFolder } from './sources/folder-source.js';
-export type { FolderSourceOptions } from './sources/folder-source.js';
 export { createMemorySource } from './sources/memory-source.js';
 export type { MemorySource, MemorySourceData } from './sources/memory-source.js';
 export type { Source, SourceStatus } from './sources/source.js';
