@@ -716,6 +716,7 @@ function validateOptions(options: PromptClientOptions): void {
   if (options.baggage !== undefined && typeof options.baggage !== 'boolean') fail('Option "baggage" must be a boolean.');
   if (options.compat !== undefined && (typeof options.compat !== 'object' || options.compat === null)) fail('Option "compat" must be an object: { openFeature?: boolean; openInference?: boolean; langfuse?: boolean; traceloop?: boolean; datadog?: boolean }.');
   if (options.telemetry !== undefined && options.telemetry !== 'full' && options.telemetry !== 'stamp') fail('Option "telemetry" must be "full" or "stamp".');
+  if (options.semconv !== undefined && options.semconv !== 'default' && options.semconv !== 'latest') fail('Option "semconv" must be "default" or "latest" (or unset: OTEL_SEMCONV_STABILITY_OPT_IN decides).');
   if (options.initTimeoutMs !== undefined && !(Number.isFinite(options.initTimeoutMs) && options.initTimeoutMs > 0)) fail('Option "initTimeoutMs" must be a positive number of milliseconds.');
   if (options.tracerProvider !== undefined && typeof (options.tracerProvider as { getTracer?: unknown }).getTracer !== 'function') fail('Option "tracerProvider" must have a getTracer() method (an OpenTelemetry TracerProvider).');
   if (options.meterProvider !== undefined && typeof (options.meterProvider as { getMeter?: unknown }).getMeter !== 'function') fail('Option "meterProvider" must have a getMeter() method (an OpenTelemetry MeterProvider).');

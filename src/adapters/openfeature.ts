@@ -6,8 +6,10 @@
  * The provider is written against the OpenFeature server `Provider` interface by shape (no import
  * of `@openfeature/server-sdk`, which stays the app's dependency): `metadata`, `runsOn`, and the
  * four `resolve*Evaluation` methods returning `{ value, variant, reason, flagMetadata }`.
- * Evaluation never throws: a failure returns the default value with `reason: 'ERROR'` and an
- * OpenFeature `errorCode` (the SDK turns it into its evaluation details).
+ * A failure rejects with a {@link PromptFlagError} whose `code` is an OpenFeature error code
+ * (`FLAG_NOT_FOUND`, `TYPE_MISMATCH`, `PROVIDER_NOT_READY`, `GENERAL`), as OpenFeature providers
+ * throw theirs: the SDK's client never throws, it returns the default value with `reason: 'ERROR'`
+ * and that `errorCode`.
  *
  * @example
  * import { OpenFeature } from '@openfeature/server-sdk';
@@ -36,11 +38,27 @@ export interface PromptFlagContext {
 /** OpenFeature resolution details, as the server `Provider` interface returns them. */
 export interface PromptFlagResolution<T> {
   readonly value: T;
-  readonly variant?: string;
-  readonly reason?: string;
-  readonly flagMetadata?: Readonly<Record<string, string | number | boolean>>;
-  readonly errorCode?: 'FLAG_NOT_FOUND' | 'TYPE_MISMATCH' | 'PROVIDER_NOT_READY' | 'GENERAL';
-  readonly errorMessage?: string;
+  readonly variant: string;
+  readonly reason: string;
+  readonly flagMetadata: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** OpenFeature error codes the provider rejects with. */
+export type PromptFlagErrorCode = 'FLAG_NOT_FOUND' | 'TYPE_MISMATCH' | 'PROVIDER_NOT_READY' | 'GENERAL';
+
+/**
+ * A failed evaluation, shaped as OpenFeature's errors (`code` is an OpenFeature `ErrorCode`): the
+ * SDK reads `code` and `message` into the evaluation details. The promptpin error, if any, is `cause`.
+ */
+export class PromptFlagError extends Error {
+  override name = 'PromptFlagError';
+  constructor(
+    readonly code: PromptFlagErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 /** The object value of {@link PromptFlagProvider.resolveObjectEvaluation}. */
@@ -99,47 +117,40 @@ export class PromptFlagProvider {
   }
 
   /** Resolves the version number a unit gets. */
-  resolveNumberEvaluation(flagKey: string, defaultValue: number, context?: PromptFlagContext): Promise<PromptFlagResolution<number>> {
-    return Promise.resolve(this.#resolve(flagKey, defaultValue, context, (p) => p.version));
+  resolveNumberEvaluation(flagKey: string, _defaultValue: number, context?: PromptFlagContext): Promise<PromptFlagResolution<number>> {
+    return this.#resolve(flagKey, context, (p) => p.version);
   }
 
   /** Resolves `"name@version"` for a unit. */
-  resolveStringEvaluation(flagKey: string, defaultValue: string, context?: PromptFlagContext): Promise<PromptFlagResolution<string>> {
-    return Promise.resolve(this.#resolve(flagKey, defaultValue, context, (p) => `${p.name}@${p.version}`));
+  resolveStringEvaluation(flagKey: string, _defaultValue: string, context?: PromptFlagContext): Promise<PromptFlagResolution<string>> {
+    return this.#resolve(flagKey, context, (p) => `${p.name}@${p.version}`);
   }
 
   /** Resolves `{ name, version, hash, slice }` for a unit. */
-  resolveObjectEvaluation<T>(flagKey: string, defaultValue: T, context?: PromptFlagContext): Promise<PromptFlagResolution<T>> {
-    return Promise.resolve(this.#resolve(flagKey, defaultValue, context, (p) => ({ name: p.name, version: p.version, hash: p.hash, slice: p.slice }) as PromptFlagObject as T));
+  resolveObjectEvaluation<T>(flagKey: string, _defaultValue: T, context?: PromptFlagContext): Promise<PromptFlagResolution<T>> {
+    return this.#resolve(flagKey, context, (p) => ({ name: p.name, version: p.version, hash: p.hash, slice: p.slice }) as PromptFlagObject as T);
   }
 
-  /** Prompt versions are not booleans: always `TYPE_MISMATCH` with the default value. */
-  resolveBooleanEvaluation(flagKey: string, defaultValue: boolean): Promise<PromptFlagResolution<boolean>> {
-    return Promise.resolve({
-      value: defaultValue,
-      reason: 'ERROR',
-      errorCode: 'TYPE_MISMATCH',
-      errorMessage: `Flag "${flagKey}" is a prompt version, not a boolean. Evaluate it as a number ("version") or a string ("name@version").`,
-    });
+  /** Prompt versions are not booleans: always rejects with `TYPE_MISMATCH` (the SDK serves the default). */
+  resolveBooleanEvaluation(flagKey: string): Promise<PromptFlagResolution<boolean>> {
+    return Promise.reject(
+      new PromptFlagError('TYPE_MISMATCH', `Flag "${flagKey}" is a prompt version, not a boolean. Evaluate it as a number ("version") or a string ("name@version").`),
+    );
   }
 
-  #resolve<T>(flagKey: string, defaultValue: T, context: PromptFlagContext | undefined, valueOf: (p: ResolvedPrompt) => T): PromptFlagResolution<T> {
+  #resolve<T>(flagKey: string, context: PromptFlagContext | undefined, valueOf: (p: ResolvedPrompt) => T): Promise<PromptFlagResolution<T>> {
     if (typeof flagKey !== 'string' || !flagKey.startsWith(this.#prefix)) {
-      return { value: defaultValue, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND', errorMessage: `Flag "${String(flagKey)}" does not start with "${this.#prefix}"; promptpin serves prompt names as flags.` };
+      return Promise.reject(new PromptFlagError('FLAG_NOT_FOUND', `Flag "${String(flagKey)}" does not start with "${this.#prefix}": promptpin serves prompt names as flags.`));
     }
     const name = flagKey.slice(this.#prefix.length);
     const unit = context?.targetingKey;
     try {
       const prompt = this.#client.get(name, typeof unit === 'string' && unit !== '' ? unit : undefined);
-      return { value: valueOf(prompt), variant: String(prompt.version), reason: reasonOf(prompt), flagMetadata: metadataOf(prompt) };
+      return Promise.resolve({ value: valueOf(prompt), variant: String(prompt.version), reason: reasonOf(prompt), flagMetadata: metadataOf(prompt) });
     } catch (err) {
       const code = isPromptError(err) ? err.code : undefined;
-      return {
-        value: defaultValue,
-        reason: 'ERROR',
-        errorCode: code === 'PROMPT_NOT_FOUND' || code === 'PROMPT_NOT_RELEASED' ? 'FLAG_NOT_FOUND' : code === 'CLIENT_CLOSED' ? 'PROVIDER_NOT_READY' : 'GENERAL',
-        errorMessage: err instanceof Error ? err.message : String(err),
-      };
+      const flagCode: PromptFlagErrorCode = code === 'PROMPT_NOT_FOUND' || code === 'PROMPT_NOT_RELEASED' ? 'FLAG_NOT_FOUND' : code === 'CLIENT_CLOSED' ? 'PROVIDER_NOT_READY' : 'GENERAL';
+      return Promise.reject(new PromptFlagError(flagCode, err instanceof Error ? err.message : String(err), { cause: err }));
     }
   }
 }

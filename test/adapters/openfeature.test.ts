@@ -66,15 +66,17 @@ describe('PromptFlagProvider (OpenFeature server SDK)', () => {
   it('should honour a key prefix and refuse a non-client', async () => {
     const prefixed = new PromptFlagProvider(client, { keyPrefix: 'prompt:' });
     expect((await prefixed.resolveNumberEvaluation('prompt:billing/refund-agent', 0, {})).value).toBe(1);
-    expect((await prefixed.resolveNumberEvaluation('billing/refund-agent', 0, {})).errorCode).toBe('FLAG_NOT_FOUND');
+    await expect(prefixed.resolveNumberEvaluation('billing/refund-agent', 0, {})).rejects.toMatchObject({ name: 'PromptFlagError', code: 'FLAG_NOT_FOUND' });
     expect(() => new PromptFlagProvider({} as never)).toThrow(TypeError);
   });
 
-  it('should report PROVIDER_NOT_READY, not throw, once the client is closed', async () => {
+  it('should reject with PROVIDER_NOT_READY once the client is closed, and the SDK serve the default', async () => {
     const closed = await createClient();
     const provider = new PromptFlagProvider(closed);
     await closed.close();
-    expect(await provider.resolveNumberEvaluation('support-agent', 0, { targetingKey: 'u' })).toMatchObject({ value: 0, errorCode: 'PROVIDER_NOT_READY' });
+    await expect(provider.resolveNumberEvaluation('support-agent', 0, { targetingKey: 'u' })).rejects.toMatchObject({ code: 'PROVIDER_NOT_READY' });
+    await OpenFeature.setProviderAndWait('closed', provider);
+    expect(await OpenFeature.getClient('closed').getNumberDetails('support-agent', 5, { targetingKey: 'u' })).toMatchObject({ value: 5, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY' });
   });
 });
 
