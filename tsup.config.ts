@@ -9,6 +9,7 @@ export default defineConfig({
     'adapters/anthropic': 'src/adapters/anthropic.ts',
     'adapters/ai': 'src/adapters/ai.ts',
     'adapters/langchain': 'src/adapters/langchain.ts',
+    'adapters/openfeature': 'src/adapters/openfeature.ts',
   },
   format: ['esm', 'cjs'],
   dts: {
@@ -18,6 +19,7 @@ export default defineConfig({
       'adapters/anthropic': 'src/adapters/anthropic.ts',
       'adapters/ai': 'src/adapters/ai.ts',
       'adapters/langchain': 'src/adapters/langchain.ts',
+      'adapters/openfeature': 'src/adapters/openfeature.ts',
     },
   },
   target: 'node20',

@@ -5,7 +5,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^promptpin$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
-      { find: /^promptpin\/(openai|anthropic|ai|langchain)$/, replacement: fileURLToPath(new URL('./src/adapters/$1.ts', import.meta.url)) },
+      { find: /^promptpin\/(openai|anthropic|ai|langchain|openfeature)$/, replacement: fileURLToPath(new URL('./src/adapters/$1.ts', import.meta.url)) },
     ],
   },
   test: {

@@ -7,7 +7,7 @@ import { registryError, releaseRegressionProblem } from './registry/compiled.js'
 import { RELEASE_FILE } from './registry/release-model.js';
 import { nodeHook } from './internal/hooks.js';
 import { candidateThreshold, createBucketer } from './resolve/bucket.js';
-import type { PromptOutcome, PromptRuntime, ResolvedPrompt, TelemetryMode, VariablesOf } from './resolved-prompt.js';
+import type { KnownPromptName, PromptOutcome, PromptRuntime, ResolvedPrompt, TelemetryMode, VariablesOf } from './resolved-prompt.js';
 import { ResolvedPromptImpl } from './resolved-prompt.js';
 import { createMemorySource, type MemorySourceData } from './sources/memory-source.js';
 import { isSource, type Source } from './sources/source.js';
@@ -15,6 +15,8 @@ import { createUrlSource, type UrlSourceOptions } from './sources/url-source.js'
 import { PromptTelemetry } from './telemetry/prompt-telemetry.js';
 import type { CaptureContentMode, RedactContent } from './telemetry/content.js';
 import type { TelemetryCompatOptions } from './telemetry/prompt-info.js';
+import type { GenAiConventions } from './telemetry/semconv.js';
+import { externalVersion, type ExternalSelection } from './resolve/external.js';
 import { GuardCoordinator, type GuardBreachEvent, type GuardStatus } from './guards/coordinator.js';
 import { clusterOf, DEFAULT_CLUSTERS } from './guards/evidence.js';
 
@@ -75,6 +77,14 @@ export interface PromptClientOptions {
    * it). Overridden per call by `call(fn, { mode })`. @defaultValue 'full'
    */
   readonly telemetry?: TelemetryMode;
+  /**
+   * GenAI semantic-convention names: `default` (`gen_ai.client.token.usage`,
+   * `gen_ai.client.operation.duration`, …) or `latest` (`gen_ai.client.inference.*` metrics,
+   * `gen_ai.usage.cache_write.input_tokens`), as the OpenTelemetry GenAI instrumentations switch
+   * with `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental`. Read once, at `create`.
+   * @defaultValue `latest` when `OTEL_SEMCONV_STABILITY_OPT_IN` lists `gen_ai_latest_experimental`, else `default`
+   */
+  readonly semconv?: GenAiConventions;
   /**
    * Put prompt.name / prompt.version in W3C baggage during a call (read downstream by
    * `new PromptSpanProcessor({ fromBaggage: true })`). @defaultValue false
@@ -151,6 +161,11 @@ export interface ClientStatus {
 export interface GetOptions {
   /** Serve exactly this version (slice `pinned`), bypassing releases. */
   readonly version?: number;
+  /**
+   * Serve the version another system chose (slice `external`): see {@link PromptClient.external}.
+   * Wins over `version`.
+   */
+  readonly external?: ExternalSelection;
 }
 
 interface Plan {
@@ -238,6 +253,8 @@ export class PromptClient {
   #reloading: Promise<ReloadResult> | undefined;
   #reloadAgain = false;
   #warned = new Set<string>();
+  /** Resolved prompts served by `external`, per plan (a reload builds new plans). */
+  readonly #externals = new WeakMap<Plan, Map<string, ResolvedPrompt>>();
 
   private constructor(options: PromptClientOptions, source: Source) {
     this.#options = options;
@@ -253,6 +270,7 @@ export class PromptClient {
       ...(options.compat ? { compat: options.compat } : {}),
       ...(options.baggage !== undefined ? { baggage: options.baggage } : {}),
       ...(options.telemetry !== undefined ? { mode: options.telemetry } : {}),
+      ...(options.semconv !== undefined ? { semconv: options.semconv } : {}),
       onError,
     });
     this.#guards = new GuardCoordinator({
@@ -371,10 +389,11 @@ export class PromptClient {
    * in this environment), VERSION_NOT_FOUND (pinned version missing).
    * @throws {PromptError} CLIENT_CLOSED after `close()`.
    */
-  get<N extends string>(name: N, unitId?: string, options?: GetOptions): ResolvedPrompt<VariablesOf<N>> {
+  get<N extends string>(name: KnownPromptName<N>, unitId?: string, options?: GetOptions): ResolvedPrompt<VariablesOf<N>> {
     if (this.#closed) throw this.#closedError('get');
     const plan = this.#state.plans.get(name);
     if (plan === undefined) throw this.#notFound(name);
+    if (options?.external !== undefined) return this.#external(plan, options.external, this.get) as ResolvedPrompt<VariablesOf<N>>;
     if (options?.version !== undefined) return this.#pinned(plan, options.version) as ResolvedPrompt<VariablesOf<N>>;
     if (plan.stable === undefined) throw this.#notReleased(plan);
     if (unitId !== undefined && unitId !== null) {
@@ -391,6 +410,45 @@ export class PromptClient {
       }
     }
     return plan.stable as ResolvedPrompt<VariablesOf<N>>;
+  }
+
+  /**
+   * Serves the version another system chose (LaunchDarkly, GrowthBook, Statsig, an OpenFeature
+   * flag, …) with slice `external`: promptpin still serves only versions of the registry (the
+   * locked ones), renders them, and stamps the trace with `prompt.slice=external` and
+   * `prompt.selector=<source>`. Releases, rollouts and overrides are not consulted, and guards do
+   * not count these calls (the other system owns that experiment).
+   *
+   * @param version the version number, or what a flag returned: `3`, `"3"`, `"v3"` or `"name@3"`.
+   * @param meta `{ source }`: the selecting system, low-cardinality (`launchdarkly`).
+   * @throws {PromptNotFoundError} PROMPT_NOT_FOUND (no such prompt), VERSION_NOT_FOUND (the value is
+   * not a version of this prompt in the registry: never served, whatever the other system says).
+   * @throws {PromptError} INVALID_OPTIONS for a missing or malformed `source`; CLIENT_CLOSED after `close()`.
+   *
+   * @example
+   * const version = ldClient.variation('prompt-support-agent', ldContext, 0); // 3
+   * const prompt = client.external('support-agent', version, { source: 'launchdarkly' });
+   */
+  external<N extends string>(name: KnownPromptName<N>, version: number | string, meta: Omit<ExternalSelection, 'version'>): ResolvedPrompt<VariablesOf<N>> {
+    if (this.#closed) throw this.#closedError('external');
+    const plan = this.#state.plans.get(name);
+    if (plan === undefined) throw this.#notFound(name);
+    return this.#external(plan, { ...meta, version }, this.external) as ResolvedPrompt<VariablesOf<N>>;
+  }
+
+  #external(plan: Plan, selection: ExternalSelection, caller: (...args: never[]) => unknown): ResolvedPrompt {
+    const { version, source } = externalVersion(plan.name, selection, this.#state.registry !== null && plan.entry ? [...plan.entry.versions.keys()] : null, caller);
+    let bySource = this.#externals.get(plan);
+    if (bySource === undefined) this.#externals.set(plan, (bySource = new Map()));
+    const key = `${version}\u0000${source}`;
+    let p = bySource.get(key);
+    if (p === undefined) {
+      const release = plan.release;
+      p = new ResolvedPromptImpl(plan.entry!.versions.get(version)!, 'external', this.#environment, release?.rollout ? release.rollout.percent : undefined, this.#runtime, this.#state.registry?.revision, undefined, source);
+      // Bounded: versions × sources; a caller minting sources per request gets no cache, not a leak.
+      if (bySource.size < 256) bySource.set(key, p);
+    }
+    return p;
   }
 
   /**
@@ -713,6 +771,7 @@ function validateOptions(options: PromptClientOptions): void {
   if (options.baggage !== undefined && typeof options.baggage !== 'boolean') fail('Option "baggage" must be a boolean.');
   if (options.compat !== undefined && (typeof options.compat !== 'object' || options.compat === null)) fail('Option "compat" must be an object: { openFeature?: boolean; openInference?: boolean; langfuse?: boolean; traceloop?: boolean; datadog?: boolean }.');
   if (options.telemetry !== undefined && options.telemetry !== 'full' && options.telemetry !== 'stamp') fail('Option "telemetry" must be "full" or "stamp".');
+  if (options.semconv !== undefined && options.semconv !== 'default' && options.semconv !== 'latest') fail('Option "semconv" must be "default" or "latest" (or unset: OTEL_SEMCONV_STABILITY_OPT_IN decides).');
   if (options.initTimeoutMs !== undefined && !(Number.isFinite(options.initTimeoutMs) && options.initTimeoutMs > 0)) fail('Option "initTimeoutMs" must be a positive number of milliseconds.');
   if (options.tracerProvider !== undefined && typeof (options.tracerProvider as { getTracer?: unknown }).getTracer !== 'function') fail('Option "tracerProvider" must have a getTracer() method (an OpenTelemetry TracerProvider).');
   if (options.meterProvider !== undefined && typeof (options.meterProvider as { getMeter?: unknown }).getMeter !== 'function') fail('Option "meterProvider" must have a getMeter() method (an OpenTelemetry MeterProvider).');

@@ -6,9 +6,10 @@ import { compiledTemplateFor, type CompiledTemplate, type PromptVariables, type 
  * Why a unit got the version it got:
  * `stable` (the release's stable version), `candidate` (in the rollout's slice), `override` (the
  * unit is pinned in the release file), `pinned` (the caller asked for a version), `fallback` (the
- * source could not be read at start; a built-in version is served).
+ * source could not be read at start; a built-in version is served), `external` (another system, e.g.
+ * a feature-flag service, chose the version: see `PromptClient.external`; {@link ResolvedPrompt.selector} names it).
  */
-export type PromptSlice = 'stable' | 'candidate' | 'override' | 'pinned' | 'fallback';
+export type PromptSlice = 'stable' | 'candidate' | 'override' | 'pinned' | 'fallback' | 'external';
 
 /**
  * Variable types per prompt name, filled by the declarations `promptpin types` generates
@@ -21,6 +22,19 @@ export type PromptSlice = 'stable' | 'candidate' | 'override' | 'pinned' | 'fall
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-empty-object-type
 export interface PromptVariablesByName {}
+
+/**
+ * The prompt names `promptpin types` declared (the keys of {@link PromptVariablesByName}); `string`
+ * when no declarations are included.
+ */
+export type PromptName = [keyof PromptVariablesByName] extends [never] ? string : Extract<keyof PromptVariablesByName, string>;
+
+/**
+ * What `client.get(name)` accepts: with generated declarations, a literal name must be one of
+ * {@link PromptName} (a misspelled name is a compile error); a name typed `string` (read at run
+ * time) still passes and is checked when called (PROMPT_NOT_FOUND).
+ */
+export type KnownPromptName<N extends string> = string extends N ? N : N extends PromptName ? N : PromptName;
 
 /** The variables type of prompt `N`. */
 export type VariablesOf<N extends string> = N extends keyof PromptVariablesByName ? PromptVariablesByName[N] : PromptVariables;
@@ -93,6 +107,8 @@ export interface ResolvedPrompt<V = PromptVariables> {
   readonly rolloutPercent: number | undefined;
   /** The revision (`sha256:…`) of the registry this was resolved from; undefined for a fallback. */
   readonly revision?: string | undefined;
+  /** With slice `external`: the system that chose the version (`launchdarkly`, …), stamped as `prompt.selector`. */
+  readonly selector?: string | undefined;
   /**
    * Renders the template: a string for a text template, `{ role, content }[]` for role blocks.
    *
@@ -133,6 +149,7 @@ export class ResolvedPromptImpl implements ResolvedPrompt {
     runtime: PromptRuntime,
     readonly revision?: string,
     guardUnit?: { readonly phase: number; readonly cluster: number },
+    readonly selector?: string,
   ) {
     this.name = source.name;
     this.version = source.version;

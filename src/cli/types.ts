@@ -9,7 +9,8 @@ import { COMMON_OPTIONS, command, loadFolder, makeCtx, parseVerbArgs, positional
 export const TYPES_USAGE = `promptpin types [-o FILE] [--dir DIR]
 
 Generates a .d.ts that types client.get(name).render(vars) from the variables the .prompt files
-declare, so a missing or misspelled variable is a compile error. Per prompt it merges every version
+declare, so a missing or misspelled variable is a compile error, and so is a misspelled prompt name
+in client.get('name') / client.external('name', …) (a name typed string still passes). Per prompt it merges every version
 any environment references (stable, candidate, overrides), or the latest version when none: a
 variable required by any of them is required; types are unions. Re-run it after each release.`;
 
@@ -86,6 +87,7 @@ export function generateTypes(registry: Registry, header: string): { text: strin
     'export {};',
     '',
     "declare module 'promptpin' {",
+    '  // Its keys are also the PromptName union: client.get() accepts only these literal names.',
     '  interface PromptVariablesByName {',
   ];
   for (const p of merged) {
@@ -130,6 +132,6 @@ export async function runTypes(io: Io, args: readonly string[]): Promise<number>
   }
   const out = resolve(io.cwd, values.output);
   await writeAtomic(out, text);
-  io.out(`Wrote ${show(ctx, out)}: variable types for ${registry.prompts.size} prompts. Include it in your tsconfig; client.get(name).render(vars) is now checked.\n`);
+  io.out(`Wrote ${show(ctx, out)}: variable types for ${registry.prompts.size} prompts. Include it in your tsconfig; client.get(name) and .render(vars) are now checked.\n`);
   return 0;
 }

@@ -19,8 +19,10 @@ export const ATTR_PROMPT_NAME = 'prompt.name' as const;
 export const ATTR_PROMPT_VERSION = 'prompt.version' as const;
 /** Content hash of the version, `sha256:…`. */
 export const ATTR_PROMPT_HASH = 'prompt.hash' as const;
-/** Why the unit got this version: `stable`, `candidate`, `override`, `pinned` or `fallback`. */
+/** Why the unit got this version: `stable`, `candidate`, `override`, `pinned`, `fallback` or `external`. */
 export const ATTR_PROMPT_SLICE = 'prompt.slice' as const;
+/** With slice `external`: the system that chose the version (`launchdarkly`, `growthbook`, `statsig`, `openfeature`, …). */
+export const ATTR_PROMPT_SELECTOR = 'prompt.selector' as const;
 /** The client's environment, e.g. `production`. */
 export const ATTR_PROMPT_ENVIRONMENT = 'prompt.environment' as const;
 /** The rollout's percent (0–100), only while a rollout of the prompt is live. */
@@ -80,8 +82,10 @@ export const ATTR_GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens' as con
 export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens' as const;
 /** Input tokens served from a provider cache (included in {@link ATTR_GEN_AI_USAGE_INPUT_TOKENS}). */
 export const ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = 'gen_ai.usage.cache_read.input_tokens' as const;
-/** Input tokens written to a provider cache (included in {@link ATTR_GEN_AI_USAGE_INPUT_TOKENS}). */
+/** Input tokens written to a provider cache (included in {@link ATTR_GEN_AI_USAGE_INPUT_TOKENS}). Default conventions. */
 export const ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = 'gen_ai.usage.cache_creation.input_tokens' as const;
+/** The latest conventions' name of {@link ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS} (with `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental`). */
+export const ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS = 'gen_ai.usage.cache_write.input_tokens' as const;
 /** Rendered prompt as GenAI message JSON, only with content capture on. */
 export const ATTR_GEN_AI_INPUT_MESSAGES = 'gen_ai.input.messages' as const;
 /** System instructions as GenAI parts JSON (`[{"type":"text","content":…}]`), only with content capture on, where the API takes them apart from the messages. */
@@ -98,6 +102,10 @@ export const ATTR_SERVER_PORT = 'server.port' as const;
 export const ATTR_GEN_AI_OUTPUT_MESSAGES = 'gen_ai.output.messages' as const;
 /** `input` or `output`, on {@link METRIC_GEN_AI_CLIENT_TOKEN_USAGE}. */
 export const ATTR_GEN_AI_TOKEN_TYPE = 'gen_ai.token.type' as const;
+/** Latest conventions: the modality of the tokens a `gen_ai.client.inference.usage.*` counter counts. */
+export const ATTR_GEN_AI_TOKEN_MODALITY = 'gen_ai.token.modality' as const;
+/** Value of {@link ATTR_GEN_AI_TOKEN_MODALITY} when the provider does not break usage down by modality. */
+export const GEN_AI_TOKEN_MODALITY_VALUE_UNKNOWN = 'unknown' as const;
 /** The class of error a call failed with (stable OpenTelemetry attribute). */
 export const ATTR_ERROR_TYPE = 'error.type' as const;
 
@@ -123,6 +131,23 @@ export const ATTR_LLM_PROMPT_TEMPLATE_VERSION = 'llm.prompt_template.version' as
 export const METRIC_GEN_AI_CLIENT_TOKEN_USAGE = 'gen_ai.client.token.usage' as const;
 /** GenAI histogram of call duration in seconds. */
 export const METRIC_GEN_AI_CLIENT_OPERATION_DURATION = 'gen_ai.client.operation.duration' as const;
+// Metrics of the latest GenAI conventions (OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental):
+// open-telemetry/semantic-conventions-genai docs/gen-ai/client-inference.md and non-normative/migration.md.
+
+/** Latest conventions: histogram of inference call duration in seconds (replaces {@link METRIC_GEN_AI_CLIENT_OPERATION_DURATION} for inference). */
+export const METRIC_GEN_AI_CLIENT_INFERENCE_DURATION = 'gen_ai.client.inference.duration' as const;
+/** Latest conventions: counter of input tokens spent, including cached ones, by {@link ATTR_GEN_AI_TOKEN_MODALITY}. */
+export const METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS = 'gen_ai.client.inference.usage.input_tokens' as const;
+/** Latest conventions: counter of output tokens spent, by {@link ATTR_GEN_AI_TOKEN_MODALITY}. */
+export const METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS = 'gen_ai.client.inference.usage.output_tokens' as const;
+/** Latest conventions: counter of input tokens served from a provider cache (a subset of the input counter). */
+export const METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS = 'gen_ai.client.inference.usage.cache_read.input_tokens' as const;
+/** Latest conventions: counter of input tokens written to a provider cache (a subset of the input counter). */
+export const METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS = 'gen_ai.client.inference.usage.cache_write.input_tokens' as const;
+/** Latest conventions: histogram of input tokens per call, for percentiles (no modality). */
+export const METRIC_GEN_AI_CLIENT_INFERENCE_OPERATION_INPUT_TOKENS = 'gen_ai.client.inference.operation.input_tokens' as const;
+/** Latest conventions: histogram of output tokens per call, for percentiles (no modality). */
+export const METRIC_GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS = 'gen_ai.client.inference.operation.output_tokens' as const;
 /** Counter of `prompt.call`s. */
 export const METRIC_PROMPTPIN_CALLS = 'promptpin.calls' as const;
 /** Counter of calls that failed (threw, or an outcome with `error: true`). */
@@ -145,6 +170,13 @@ export const EVENT_PROMPTPIN_OUTCOME = 'promptpin.outcome' as const;
 export const BAGGAGE_PROMPT_NAME = 'prompt.name' as const;
 /** W3C baggage key carrying the prompt version to downstream services. */
 export const BAGGAGE_PROMPT_VERSION = 'prompt.version' as const;
+
+// The conventions switch.
+
+/** The environment variable OpenTelemetry instrumentations read to opt into newer semantic conventions (a comma-separated list). */
+export const SEMCONV_STABILITY_OPT_IN_ENV = 'OTEL_SEMCONV_STABILITY_OPT_IN' as const;
+/** The {@link SEMCONV_STABILITY_OPT_IN_ENV} entry that selects the latest experimental GenAI conventions. */
+export const SEMCONV_GEN_AI_LATEST_EXPERIMENTAL = 'gen_ai_latest_experimental' as const;
 
 /** Instrumentation scope name of promptpin's tracer and meter. */
 export const INSTRUMENTATION_SCOPE = 'promptpin' as const;

@@ -74,6 +74,9 @@ export function featureFlagReason(prompt: Pick<ResolvedPrompt, 'slice' | 'rollou
       return 'default';
     case 'pinned':
       return 'static';
+    case 'external':
+      // Another system chose the version; its own reason is in its own telemetry.
+      return 'unknown';
     default:
       return prompt.rolloutPercent !== undefined ? 'split' : 'static';
   }

@@ -14,6 +14,7 @@ import {
   ATTR_GEN_AI_REQUEST_TEMPERATURE,
   ATTR_GEN_AI_REQUEST_TOP_K,
   ATTR_GEN_AI_REQUEST_TOP_P,
+  ATTR_GEN_AI_TOKEN_MODALITY,
   ATTR_GEN_AI_TOKEN_TYPE,
   ATTR_PROMPT_ENVIRONMENT,
   ATTR_PROMPT_HASH,
@@ -21,6 +22,8 @@ import {
   ATTR_PROMPT_ROLLOUT_PERCENT,
   ATTR_PROMPT_SLICE,
   ATTR_PROMPT_VERSION,
+  ATTR_PROMPT_SELECTOR,
+  GEN_AI_TOKEN_MODALITY_VALUE_UNKNOWN,
   GEN_AI_TOKEN_TYPE_VALUE_INPUT,
   GEN_AI_TOKEN_TYPE_VALUE_OUTPUT,
 } from './attributes.js';
@@ -44,6 +47,8 @@ export interface PromptInfo {
   readonly metricBase: Attributes;
   readonly metricInput: Attributes;
   readonly metricOutput: Attributes;
+  /** Latest conventions: the base set with `gen_ai.token.modality` (for the usage counters). */
+  readonly metricUsage: Attributes;
   /** True when `gen_ai.provider.name` is known at start (declared or guessed from the model). */
   readonly providerKnown: boolean;
   /** Stamp mode: the wrapper span's name and start attributes (no `gen_ai.*`). Frozen. */
@@ -134,6 +139,7 @@ export function buildPromptInfo(prompt: ResolvedPrompt, compat: TelemetryCompatO
     [ATTR_PROMPT_ENVIRONMENT]: prompt.environment,
   };
   if (prompt.rolloutPercent !== undefined) context[ATTR_PROMPT_ROLLOUT_PERCENT] = prompt.rolloutPercent;
+  if (prompt.selector !== undefined) context[ATTR_PROMPT_SELECTOR] = prompt.selector;
   const operation = prompt.operation;
   const provider = prompt.provider ?? guessProvider(prompt.model);
   const start: Record<string, string | number | string[]> = {
@@ -163,6 +169,8 @@ export function buildPromptInfo(prompt: ResolvedPrompt, compat: TelemetryCompatO
     metricBase: Object.freeze(metricBase),
     metricInput: Object.freeze({ ...metricBase, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_INPUT }),
     metricOutput: Object.freeze({ ...metricBase, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_OUTPUT }),
+    // NB: providers report usage per call, not per modality: the conventions say `unknown` then.
+    metricUsage: Object.freeze({ ...metricBase, [ATTR_GEN_AI_TOKEN_MODALITY]: GEN_AI_TOKEN_MODALITY_VALUE_UNKNOWN }),
     providerKnown: provider !== undefined,
     stampSpanName: `prompt ${prompt.name}`,
     stampStartAttributes: Object.freeze({ ...context }),

@@ -28,6 +28,7 @@ import {
   ATTR_GEN_AI_RESPONSE_MODEL,
   ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
   ATTR_PROMPT_NAME,
@@ -44,7 +45,8 @@ import {
   INSTRUMENTATION_SCOPE,
 } from './attributes.js';
 import { CAPTURE_CONTENT_ENV, inputMessages, resolveCaptureMode, variableText, type CaptureContentMode, type RedactContent, type RedactTarget } from './content.js';
-import { PromptMetrics } from './metrics.js';
+import { PromptMetrics, type PromptInstruments } from './metrics.js';
+import { resolveConventions, type GenAiConventions } from './semconv.js';
 import { PROMPT_CONTEXT_KEY } from './prompt-context.js';
 import { buildPromptInfo, type PromptInfo, type TelemetryCompatOptions } from './prompt-info.js';
 import { EVENT_FEATURE_FLAG_EVALUATION } from './backend-links.js';
@@ -88,6 +90,32 @@ export interface PromptTelemetryOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** `full` or `stamp` (see `CallOptions.mode`). @defaultValue 'full' */
   readonly mode?: TelemetryMode;
+  /**
+   * GenAI convention names: `default` or `latest`.
+   * @defaultValue `latest` when `OTEL_SEMCONV_STABILITY_OPT_IN` lists `gen_ai_latest_experimental`, else `default`
+   */
+  readonly semconv?: GenAiConventions;
+}
+
+/**
+ * Records a call's token counts under the conventions in effect. `each`: an inference call ended
+ * (the latest conventions count 0 when no usage came back, failed calls included).
+ */
+function recordTokens(m: PromptInstruments, info: PromptInfo, input: unknown, output: unknown, reading: ResultReading | undefined, each: boolean): void {
+  const inTokens = typeof input === 'number' ? input : undefined;
+  const outTokens = typeof output === 'number' ? output : undefined;
+  const latest = m.latest;
+  if (latest === undefined) {
+    if (inTokens !== undefined) m.tokenUsage?.record(inTokens, info.metricInput);
+    if (outTokens !== undefined) m.tokenUsage?.record(outTokens, info.metricOutput);
+    return;
+  }
+  if (inTokens !== undefined || each) latest.usageInput.add(inTokens ?? 0, info.metricUsage);
+  if (outTokens !== undefined || each) latest.usageOutput.add(outTokens ?? 0, info.metricUsage);
+  if (reading?.cacheReadTokens !== undefined) latest.usageCacheRead.add(reading.cacheReadTokens, info.metricUsage);
+  if (reading?.cacheCreationTokens !== undefined) latest.usageCacheWrite.add(reading.cacheCreationTokens, info.metricUsage);
+  if (inTokens !== undefined) latest.operationInput.record(inTokens, info.metricBase);
+  if (outTokens !== undefined) latest.operationOutput.record(outTokens, info.metricBase);
 }
 
 const NOOP_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
@@ -311,6 +339,8 @@ export class PromptTelemetry {
   readonly #clock: () => number;
   readonly #wantsOutcome: (prompt: ResolvedPrompt) => boolean;
   readonly #defaultMode: TelemetryMode;
+  /** GenAI convention names in effect, read once at construction. */
+  readonly conventions: GenAiConventions;
   readonly #infos = new WeakMap<ResolvedPrompt, PromptInfo>();
   /** Capture content on the span / in an event. */
   readonly captureSpan: boolean;
@@ -326,7 +356,9 @@ export class PromptTelemetry {
     this.#baggage = options.baggage === true;
     this.#defaultMode = options.mode === 'stamp' ? 'stamp' : 'full';
     this.#redact = options.redact;
-    this.#mode = resolveCaptureMode(options.captureContent, (options.env ?? process.env)[CAPTURE_CONTENT_ENV]);
+    const env = options.env ?? process.env;
+    this.#mode = resolveCaptureMode(options.captureContent, env[CAPTURE_CONTENT_ENV]);
+    this.conventions = resolveConventions(options.semconv, env);
     this.captureSpan = this.#mode === 'SPAN_ONLY' || this.#mode === 'SPAN_AND_EVENT';
     this.captureEvent = this.#mode === 'EVENT_ONLY' || this.#mode === 'SPAN_AND_EVENT';
     this.captureOutput = this.captureSpan || this.captureEvent;
@@ -339,7 +371,7 @@ export class PromptTelemetry {
       tracer = trace.getTracerProvider().getTracer(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION);
     }
     this.#tracer = tracer;
-    this.#metrics = new PromptMetrics(options.meterProvider, INSTRUMENTATION_VERSION);
+    this.#metrics = new PromptMetrics(options.meterProvider, INSTRUMENTATION_VERSION, this.conventions);
   }
 
   /** The content capture mode in effect. */
@@ -452,8 +484,7 @@ export class PromptTelemetry {
       if (outcome.refusal === true) m.refusals.add(1, info.metricBase);
       if (outcome.tool_call === true) m.toolCalls.add(1, info.metricBase);
       if (outcome.error === true) m.errors.add(1, { ...info.metricBase, [ATTR_ERROR_TYPE]: ERROR_TYPE_VALUE_OTHER });
-      if (typeof outcome.input_tokens === 'number') m.tokenUsage.record(outcome.input_tokens, info.metricInput);
-      if (typeof outcome.output_tokens === 'number') m.tokenUsage.record(outcome.output_tokens, info.metricOutput);
+      recordTokens(m, info, outcome.input_tokens, outcome.output_tokens, undefined, false);
       const span = trace.getActiveSpan();
       if (span?.isRecording()) {
         const attrs: Attributes = { [ATTR_PROMPT_NAME]: prompt.name, [ATTR_PROMPT_VERSION]: prompt.version };
@@ -556,8 +587,7 @@ export class PromptTelemetry {
         if (outcome.error === true) m.errors.add(1, { ...info.metricBase, [ATTR_ERROR_TYPE]: errorType ?? ERROR_TYPE_VALUE_OTHER });
         if (outcome.refusal === true) m.refusals.add(1, info.metricBase);
         if (outcome.tool_call === true) m.toolCalls.add(1, info.metricBase);
-        if (genAi && typeof outcome.input_tokens === 'number') m.tokenUsage.record(outcome.input_tokens, info.metricInput);
-        if (genAi && typeof outcome.output_tokens === 'number') m.tokenUsage.record(outcome.output_tokens, info.metricOutput);
+        if (genAi) recordTokens(m, info, outcome.input_tokens, outcome.output_tokens, reading, streamEnd !== 'abandoned');
       } catch (err) {
         this.fault(err, prompt, 'recording metrics');
       }
@@ -681,7 +711,9 @@ export class PromptTelemetry {
       if (reading.responseId !== undefined) attrs[ATTR_GEN_AI_RESPONSE_ID] = reading.responseId;
       if (reading.finishReasons.length > 0) attrs[ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = [...reading.finishReasons];
       if (reading.cacheReadTokens !== undefined) attrs[ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = reading.cacheReadTokens;
-      if (reading.cacheCreationTokens !== undefined) attrs[ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = reading.cacheCreationTokens;
+      if (reading.cacheCreationTokens !== undefined) {
+        attrs[this.conventions === 'latest' ? ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS : ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = reading.cacheCreationTokens;
+      }
       if (abandoned) {
         // Tokens of a half-read stream are partial at best; still useful on the trace.
         if (reading.inputTokens !== undefined) attrs[ATTR_GEN_AI_USAGE_INPUT_TOKENS] = reading.inputTokens;

@@ -24,8 +24,9 @@ export async function app(client: PromptClient): Promise<void> {
   // @ts-expect-error not one of the enum values
   agent.render({ customer_name: 'Ann', plan: 'gold', question: 'Hi?' });
 
-  // Prompts the declarations do not know accept any variables.
-  client.get('unknown-prompt').render({ anything: 1 });
+  // A name read at run time (typed string) still type-checks; it is checked when called.
+  const dynamic: string = process.env.PROMPT ?? 'support-agent';
+  client.get(dynamic).render({ anything: 1 });
   await Promise.resolve();
 }
 `;
