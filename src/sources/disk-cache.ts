@@ -5,7 +5,7 @@ import { ErrorCode, PromptError } from '../errors.js';
 import { writeFileAtomic } from '../internal/fs/atomic-write.js';
 import { readFileBounded } from '../internal/fs/read-file.js';
 import { LIMITS, parseJsonSafely } from '../internal/safe-data.js';
-import { parseCompiledRegistry } from '../registry/registry.js';
+import { parseCompiledRegistry } from '../registry/compiled.js';
 import { redactUrl, type RegistryCacheEntry, type RegistryCacheMeta, type RegistryCacheRecord, type UrlCacheStore } from './url-cache.js';
 
 export { redactUrl, type RegistryCacheEntry, type RegistryCacheMeta, type RegistryCacheRecord } from './url-cache.js';

@@ -7,7 +7,7 @@
  * bench/worst-case.bench.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { checkFolder, formatChangelogEntry, startRollout } from '../../src/index.js';
+import { checkFolder, formatChangelogEntry, startRollout } from '../../src/authoring.js';
 import { parseYamlSafely } from '../../src/internal/yaml.js';
 import { countSteps } from '../../src/internal/steps.js';
 import { collapseLineBreaks, cutAtWithSpace, isLf, stripSuffixWithSpace } from '../../src/internal/text.js';
