@@ -3,6 +3,9 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    node: 'src/node.ts',
+    authoring: 'src/authoring.ts',
+    semconv: 'src/semconv.ts',
     cli: 'src/cli/bin.ts',
     // One subpath per SDK adapter (promptpin/openai, …): none is loaded unless imported.
     'adapters/openai': 'src/adapters/openai.ts',
@@ -15,6 +18,9 @@ export default defineConfig({
   dts: {
     entry: {
       index: 'src/index.ts',
+      node: 'src/node.ts',
+      authoring: 'src/authoring.ts',
+      semconv: 'src/semconv.ts',
       'adapters/openai': 'src/adapters/openai.ts',
       'adapters/anthropic': 'src/adapters/anthropic.ts',
       'adapters/ai': 'src/adapters/ai.ts',

@@ -4,12 +4,16 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: {
     alias: [
-      { find: /^promptpin$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      // Tests run in Node: 'promptpin' is the Node entry, as the `node` export condition makes it.
+      { find: /^promptpin(\/node)?$/, replacement: fileURLToPath(new URL('./src/node.ts', import.meta.url)) },
+      { find: /^promptpin\/(authoring|semconv)$/, replacement: fileURLToPath(new URL('./src/$1.ts', import.meta.url)) },
       { find: /^promptpin\/(openai|anthropic|ai|langchain|openfeature)$/, replacement: fileURLToPath(new URL('./src/adapters/$1.ts', import.meta.url)) },
     ],
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Tests that import src/ modules directly get the Node features, as `promptpin` in Node has them.
+    setupFiles: ['test/support/node-setup.ts'],
     // Hang guards, not budgets: no test asserts how long anything takes (durations live in bench/).
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -6,7 +6,7 @@
  * The matching step-count assertions (no clock) are in test/hardening/linear-work.test.ts.
  */
 import { run, bench, do_not_optimize } from 'mitata';
-import { checkFolder, formatChangelogEntry, startRollout } from '../src/index.js';
+import { checkFolder, formatChangelogEntry, startRollout } from '../src/authoring.js';
 import { parsePromptFile } from '../src/registry/prompt-file.js';
 import { compileTemplate } from '../src/render/compile.js';
 import { parseTemplate } from '../src/render/template.js';

@@ -13,19 +13,8 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BasicTracerProvider, ConsoleSpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import {
-  addChangelogEntry,
-  changelogDate,
-  formatChangelogEntry,
-  parseGuardShorthand,
-  PromptClient,
-  rollbackRelease,
-  startRollout,
-  type ChatMessage,
-  type GuardBreachEvent,
-  type GuardSpec,
-  type RenderedPrompt,
-} from 'promptpin';
+import { addChangelogEntry, changelogDate, formatChangelogEntry, parseGuardShorthand, rollbackRelease, startRollout } from 'promptpin/authoring';
+import { PromptClient, type ChatMessage, type GuardBreachEvent, type GuardSpec, type RenderedPrompt } from 'promptpin';
 
 const USERS = 20_000;
 const here = import.meta.dirname;

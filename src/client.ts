@@ -1,16 +1,14 @@
 import type { MeterProvider, Span, TracerProvider } from '@opentelemetry/api';
 import { ErrorCode, isPromptError, PromptError, PromptNotFoundError } from './errors.js';
-import { parsePromptFile } from './registry/prompt-file.js';
 
 import type { PromptEntry, PromptVersion, Registry, Release } from './registry/types.js';
 import { describeVersions } from './registry/version-numbers.js';
-import { registryError, releaseRegressionProblem } from './registry/registry.js';
-import { RELEASE_FILE } from './registry/release.js';
+import { registryError, releaseRegressionProblem } from './registry/compiled.js';
+import { RELEASE_FILE } from './registry/release-model.js';
+import { nodeHook } from './internal/hooks.js';
 import { candidateThreshold, createBucketer } from './resolve/bucket.js';
 import type { KnownPromptName, PromptOutcome, PromptRuntime, ResolvedPrompt, TelemetryMode, VariablesOf } from './resolved-prompt.js';
 import { ResolvedPromptImpl } from './resolved-prompt.js';
-import { createFileSource } from './sources/file-source.js';
-import { createFolderSource } from './sources/folder-source.js';
 import { createMemorySource, type MemorySourceData } from './sources/memory-source.js';
 import { isSource, type Source } from './sources/source.js';
 import { createUrlSource, type UrlSourceOptions } from './sources/url-source.js';
@@ -218,8 +216,7 @@ function sourceFrom(options: PromptClientOptions, watch: boolean, onError: (err:
         onError,
       });
     }
-    if (source.endsWith('.json')) return createFileSource(source, { watch });
-    return createFolderSource(source, { watch });
+    return nodeHook(`A path source ("${source}")`).sourceFromPath(source, { watch });
   }
   if (typeof source === 'object' && source !== null && ('files' in source || 'schemaVersion' in source)) {
     return createMemorySource(source as MemorySourceData);
@@ -642,7 +639,7 @@ export class PromptClient {
         typeof fb === 'string'
           ? fb
           : `---\n${JSON.stringify({ model: fb.model, ...(fb.provider ? { provider: fb.provider } : {}), params: fb.params ?? {}, variables: fb.variables ?? {} })}\n---\n${fb.template}`;
-      const parsed = parsePromptFile(text, name, version, `fallbacks.${name}`);
+      const parsed = nodeHook(`A fallback given as .prompt text ("${name}")`).parsePromptText(text, name, version, `fallbacks.${name}`);
       if (!parsed.ok) {
         this.#reportError(new PromptError(ErrorCode.INVALID_OPTIONS, `Fallback "${name}" is invalid: ${parsed.issues.map((i) => i.message).join('; ')}`));
         continue;
@@ -732,7 +729,7 @@ export class PromptClient {
     this.#emit('error', error);
     if (!handled && !this.#warned.has(error.code)) {
       this.#warned.add(error.code);
-      process.emitWarning(`${error.message} (further ${error.code} warnings are suppressed; pass onError to see them all)`, { code: `PROMPTPIN_${error.code}` });
+      emitWarning(`${error.message} (further ${error.code} warnings are suppressed; pass onError to see them all)`, `PROMPTPIN_${error.code}`);
     }
   }
 }
@@ -780,3 +777,11 @@ function validateOptions(options: PromptClientOptions): void {
   if (options.meterProvider !== undefined && typeof (options.meterProvider as { getMeter?: unknown }).getMeter !== 'function') fail('Option "meterProvider" must have a getMeter() method (an OpenTelemetry MeterProvider).');
 }
 
+
+/** `process.emitWarning` where there is one (Node, Bun, Deno), else `console.warn` (browsers, workers). */
+function emitWarning(message: string, code: string): void {
+  const proc = (globalThis as { process?: { emitWarning?: (m: string, o: { code: string }) => void } }).process;
+  if (typeof proc?.emitWarning === 'function') proc.emitWarning(message, { code });
+  // eslint-disable-next-line no-console -- the one place a warning can go outside Node
+  else console.warn(`[${code}] ${message}`);
+}

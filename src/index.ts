@@ -1,3 +1,12 @@
+/**
+ * promptpin's runtime: the client, resolved prompts, rendering, bucketing and resolution, errors,
+ * in-memory and URL sources, telemetry. It imports no Node built-in, no YAML and no authoring
+ * code, so it bundles for browsers, edge runtimes and workers (the `browser`/`worker`/`default`
+ * export conditions). In Node, `import 'promptpin'` resolves to `promptpin/node` (the `node`
+ * condition): the same names plus folder and file sources and the URL disk cache. The authoring
+ * toolkit is `promptpin/authoring`; attribute and metric names are `promptpin/semconv`.
+ * @packageDocumentation
+ */
 // Client
 export { PromptClient, diffReleases } from './client.js';
 export type {
@@ -35,9 +44,9 @@ export { ErrorCode, isPromptError, PromptError, PromptNotFoundError, PromptRende
 export type { RegistryErrorLocation, RegistryIssue, VariableIssue } from './errors.js';
 
 // Registry
-export { checkFolder, compileFolder, parseCompiledRegistry, registryToJson, REGISTRY_SCHEMA_VERSION } from './registry/registry.js';
-export type { CompiledRegistry, FolderCheck, FolderFiles } from './registry/registry.js';
-export { contentHash, CONTENT_HASH_VERSION } from './registry/prompt-file.js';
+export { parseCompiledRegistry, registryToJson, REGISTRY_SCHEMA_VERSION } from './registry/compiled.js';
+export type { CompiledRegistry } from './registry/compiled.js';
+export { contentHash, CONTENT_HASH_VERSION } from './registry/version.js';
 export type {
   BreachAction,
   GuardSpec,
@@ -51,22 +60,13 @@ export type {
   VariableType,
 } from './registry/types.js';
 
-// Change management: the release-file edits the CLI makes (e.g. onBreach handlers flipping a fleet)
-export { addToLock, listReleases, percentProblem, preparePublishText, promoteRollout, rampRollout, readRelease, releaseVersion, rollbackRelease, startRollout } from './registry/edit.js';
-export type { PreparePublishInput, ReleaseListing, ReleaseSnapshot, RollbackOptions, RolloutSnapshot, StartRolloutOptions } from './registry/edit.js';
-export { addChangelogEntry, CHANGELOG_FILE, changelogDate, formatChangelogEntry, latestChangelogEntry, parseChangelog, parseChangelogLine, setChangelogOutcome } from './registry/changelog.js';
-export type { ChangelogEntry, ParsedChangelogEntry } from './registry/changelog.js';
-export { RELEASE_FILE, parseGuardShorthand, formatGuard } from './registry/release.js';
-export { LOCK_FILE } from './registry/lock.js';
-
 // Bucketing
 export { bucketOf, BUCKET_COUNT, candidateThreshold, createBucketer, HASH_VERSION } from './resolve/bucket.js';
 export { murmur3_32 } from './resolve/murmur3.js';
+export { resolveRelease, resolveVersion } from './resolve/resolve.js';
+export type { Resolution, ResolutionReason, ResolveOptions } from './resolve/resolve.js';
 
 // Sources
-export { createFileSource } from './sources/file-source.js';
-export { createFolderSource, readFolder } from './sources/folder-source.js';
-export type { FolderSourceOptions } from './sources/folder-source.js';
 export { createMemorySource } from './sources/memory-source.js';
 export type { MemorySource, MemorySourceData } from './sources/memory-source.js';
 export type { Source, SourceStatus } from './sources/source.js';
@@ -76,38 +76,11 @@ export type { UrlFetchResult, UrlSource, UrlSourceHeaders, UrlSourceOptions, Url
 // Telemetry
 export { PromptSpanProcessor } from './telemetry/span-processor.js';
 export type { PromptSpanProcessorOptions } from './telemetry/span-processor.js';
-export { CAPTURE_CONTENT_ENV } from './telemetry/content.js';
 export type { CaptureContentMode, RedactContent, RedactTarget } from './telemetry/content.js';
 export type { TelemetryCompatOptions } from './telemetry/prompt-info.js';
 export type { BackendLinkOptions } from './telemetry/backend-links.js';
 export type { GenAiConventions } from './telemetry/semconv.js';
 export { optsIntoLatestGenAi } from './telemetry/semconv.js';
-export {
-  ATTR_LANGFUSE_OBSERVATION_PROMPT_NAME, ATTR_LANGFUSE_OBSERVATION_PROMPT_VERSION, ATTR_TRACELOOP_PROMPT_KEY, ATTR_TRACELOOP_PROMPT_VERSION,
-  ATTR_TRACELOOP_PROMPT_VERSION_HASH, ATTR_TRACELOOP_ASSOCIATION_PROPERTIES_PREFIX, ATTR_DD_LLMOBS_PROMPT_TRACKING, EVENT_FEATURE_FLAG_EVALUATION,
-  ATTR_FEATURE_FLAG_PROVIDER_NAME, ATTR_FEATURE_FLAG_RESULT_REASON, ATTR_FEATURE_FLAG_VERSION, ATTR_FEATURE_FLAG_SET_ID,
-} from './telemetry/backend-links.js';
-export {
-  ATTR_PROMPT_NAME, ATTR_PROMPT_VERSION, ATTR_PROMPT_HASH, ATTR_PROMPT_SLICE, ATTR_PROMPT_SELECTOR, ATTR_PROMPT_ENVIRONMENT, ATTR_PROMPT_ROLLOUT_PERCENT,
-  ATTR_PROMPTPIN_STREAM_ABANDONED, ATTR_PROMPTPIN_STREAM_OBSERVED, ATTR_PROMPTPIN_OUTCOME_REFUSAL, ATTR_PROMPTPIN_OUTCOME_TOOL_CALL,
-  ATTR_GEN_AI_PROMPT_NAME, ATTR_GEN_AI_PROMPT_VERSION, ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX, ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_PROVIDER_NAME,
-  ATTR_GEN_AI_REQUEST_MODEL, ATTR_GEN_AI_REQUEST_TEMPERATURE, ATTR_GEN_AI_REQUEST_MAX_TOKENS, ATTR_GEN_AI_REQUEST_TOP_P, ATTR_GEN_AI_REQUEST_TOP_K,
-  ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY, ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY, ATTR_GEN_AI_REQUEST_SEED, ATTR_GEN_AI_REQUEST_STOP_SEQUENCES,
-  ATTR_GEN_AI_RESPONSE_MODEL, ATTR_GEN_AI_RESPONSE_ID, ATTR_GEN_AI_RESPONSE_FINISH_REASONS, ATTR_GEN_AI_USAGE_INPUT_TOKENS, ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
-  ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, ATTR_GEN_AI_INPUT_MESSAGES, ATTR_GEN_AI_OUTPUT_MESSAGES,
-  ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS, ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, ATTR_GEN_AI_REQUEST_STREAM, ATTR_GEN_AI_OUTPUT_TYPE,
-  ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT,
-  ATTR_GEN_AI_TOKEN_TYPE, ATTR_GEN_AI_TOKEN_MODALITY, GEN_AI_TOKEN_MODALITY_VALUE_UNKNOWN, ATTR_ERROR_TYPE, GEN_AI_TOKEN_TYPE_VALUE_INPUT, GEN_AI_TOKEN_TYPE_VALUE_OUTPUT, ERROR_TYPE_VALUE_OTHER,
-  ATTR_FEATURE_FLAG_KEY, ATTR_FEATURE_FLAG_RESULT_VARIANT, ATTR_LLM_PROMPT_TEMPLATE_VERSION,
-  METRIC_GEN_AI_CLIENT_TOKEN_USAGE, METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
-  METRIC_GEN_AI_CLIENT_INFERENCE_DURATION, METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS, METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS,
-  METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS, METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS,
-  METRIC_GEN_AI_CLIENT_INFERENCE_OPERATION_INPUT_TOKENS, METRIC_GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS,
-  SEMCONV_STABILITY_OPT_IN_ENV, SEMCONV_GEN_AI_LATEST_EXPERIMENTAL,
-  METRIC_PROMPTPIN_CALLS, METRIC_PROMPTPIN_ERRORS,
-  METRIC_PROMPTPIN_REFUSALS, METRIC_PROMPTPIN_TOOL_CALLS, EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS, EVENT_PROMPTPIN_OUTCOME,
-  BAGGAGE_PROMPT_NAME, BAGGAGE_PROMPT_VERSION, INSTRUMENTATION_SCOPE,
-} from './telemetry/attributes.js';
 
 // Guards
 export type { GuardBreachEvent, GuardStatus } from './guards/coordinator.js';

@@ -4,8 +4,12 @@
  * environment, working directory and clock. Everything else lives in cli.ts, which tests run in
  * process with a captured IO.
  */
+import { installNode } from '../node/install.js';
 import { runCli } from './cli.js';
 import type { Io } from './context.js';
+
+// The CLI is a Node program: paths, `{ files }` and the disk cache work in the clients it makes.
+installNode();
 
 function readStdin(): Promise<string> {
   return new Promise((resolveText, reject) => {

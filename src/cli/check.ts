@@ -1,7 +1,7 @@
 /** `promptpin check`: validates the folder for CI, listing every problem with file and line. */
 import { LineCounter } from 'yaml';
 import { ErrorCode, formatIssue, isPromptError, type RegistryIssue } from '../errors.js';
-import { parseYamlDocument } from '../internal/safe-data.js';
+import { parseYamlDocument } from '../internal/yaml.js';
 import { splitFrontMatter } from '../registry/prompt-file.js';
 import { checkFolder, type FolderFiles } from '../registry/registry.js';
 import type { PromptVersion } from '../registry/types.js';

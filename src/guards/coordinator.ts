@@ -1,6 +1,6 @@
 import type { Span } from '@opentelemetry/api';
 import { ErrorCode, PromptError } from '../errors.js';
-import { formatGuard } from '../registry/release.js';
+import { formatGuard } from '../registry/release-model.js';
 import type { BreachAction, GuardSpec, Rollout } from '../registry/types.js';
 import type { PromptOutcome, ResolvedPrompt } from '../resolved-prompt.js';
 import { DEFAULT_NO_DATA_AFTER, GuardMonitor, type GuardReport, type GuardTrip } from './monitor.js';

@@ -11,7 +11,8 @@
  */
 import { isMap, isScalar, isSeq, stringify as yamlStringify, type Document, type YAMLMap } from 'yaml';
 import { ErrorCode, PromptError } from '../errors.js';
-import { LIMITS, parseYamlDocument, parseYamlSafely } from '../internal/safe-data.js';
+import { LIMITS } from '../internal/safe-data.js';
+import { parseYamlDocument, parseYamlSafely } from '../internal/yaml.js';
 import { collapseLineBreaks, isLf, stripSuffixWithSpace } from '../internal/text.js';
 import { formatLock, parseLock, type Lock } from './lock.js';
 import { splitFrontMatter } from './prompt-file.js';

@@ -5,8 +5,10 @@ import { ErrorCode, PromptError } from '../errors.js';
 import { writeFileAtomic } from '../internal/fs/atomic-write.js';
 import { readFileBounded } from '../internal/fs/read-file.js';
 import { LIMITS, parseJsonSafely } from '../internal/safe-data.js';
-import { parseCompiledRegistry } from '../registry/registry.js';
-import type { Registry } from '../registry/types.js';
+import { parseCompiledRegistry } from '../registry/compiled.js';
+import { redactUrl, type RegistryCacheEntry, type RegistryCacheMeta, type RegistryCacheRecord, type UrlCacheStore } from './url-cache.js';
+
+export { redactUrl, type RegistryCacheEntry, type RegistryCacheMeta, type RegistryCacheRecord } from './url-cache.js';
 
 /**
  * Version of the on-disk cache wrapper written by {@link writeRegistryCache}. Version 1 stored the
@@ -24,52 +26,9 @@ const REGISTRY_SPLICE = ',"registry":';
  */
 export const REGISTRY_CACHE_OVERHEAD_BYTES = 64 * 1024;
 
-/**
- * The URL as shown in messages and stored on disk: scheme, host and path, with any query string
- * replaced by `?…` (signed-URL tokens) and the fragment dropped.
- * @internal
- */
-export function redactUrl(url: URL): string {
-  return `${url.protocol}//${url.host}${url.pathname}${url.search ? '?…' : ''}`;
-}
-
 /** Hex SHA-256 of the full URL: what a cache file records to say which URL it was written for. */
 function urlSha256(href: string): string {
   return createHash('sha256').update(href, 'utf8').digest('hex');
-}
-
-/** What a fetch knows about the registry it is caching: validators and timing. */
-export interface RegistryCacheRecord {
-  /** `ETag` of the response, or null. */
-  readonly etag: string | null;
-  /** `Last-Modified` of the response, or null. */
-  readonly lastModified: string | null;
-  /** When the registry was downloaded, in epoch ms. */
-  readonly fetchedAt: number;
-  /** Hex SHA-256 of the response body, or null. */
-  readonly bodySha256: string | null;
-}
-
-/**
- * A {@link RegistryCacheRecord} plus the URL it belongs to, as stored in the cache file. The full
- * URL never reaches the disk: a signed URL's query string is a credential.
- */
-export interface RegistryCacheMeta extends RegistryCacheRecord {
-  /** The URL, with any query string replaced by `?…` (for people reading the file). */
-  readonly url: string;
-  /** Hex SHA-256 of the full URL (query string included); the cache serves only that URL. */
-  readonly urlSha256: string;
-  /**
-   * Hex SHA-256 of the registry text exactly as written after the wrapper: a registry planted or
-   * swapped in (another URL's cache, a `registry.json` copied over it) does not match it.
-   */
-  readonly registrySha256: string;
-}
-
-/** A cached registry, validated whole, with its {@link RegistryCacheMeta}. */
-export interface RegistryCacheEntry {
-  readonly meta: RegistryCacheMeta;
-  readonly registry: Registry;
 }
 
 /**
@@ -201,5 +160,16 @@ export function parseRegistryCache(text: string, file: string, url: URL): Regist
       registrySha256: digest,
     }),
     registry,
+  };
+}
+
+/** The disk cache of a URL source with `cacheDir` (Node entry): one file per URL inside `dir`. */
+export function diskCacheStore(dir: string, href: string): UrlCacheStore {
+  const file = registryCacheFile(dir, href);
+  return {
+    file,
+    readText: (maxBytes) => readRegistryCacheText(file, maxBytes),
+    parse: (text, url) => parseRegistryCache(text, file, url),
+    write: (url, record, text) => writeRegistryCache(file, url, record, text),
   };
 }

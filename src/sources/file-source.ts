@@ -1,22 +1,12 @@
 import { basename, dirname } from 'node:path';
 import { ErrorCode, PromptError, RegistryError } from '../errors.js';
 import { watchDebounced } from '../internal/fs/watch.js';
-import { LIMITS, parseJsonSafely } from '../internal/safe-data.js';
-import { parseCompiledRegistry } from '../registry/registry.js';
-import type { Registry } from '../registry/types.js';
+import { LIMITS } from '../internal/safe-data.js';
+import { parseRegistryText } from '../registry/compiled.js';
 import { readBounded } from './folder-source.js';
 import type { Source } from './source.js';
 
-/** Parses compiled-registry JSON text, naming `where` in errors. @throws {RegistryError} */
-export function parseRegistryText(text: string, where: string): Registry {
-  let value: unknown;
-  try {
-    value = parseJsonSafely(text, LIMITS.registryChars);
-  } catch (err) {
-    throw new RegistryError(ErrorCode.INVALID_CONFIG, [{ code: ErrorCode.INVALID_CONFIG, file: where, message: `not a valid compiled registry: ${(err as Error).message}; rebuild it with \`promptpin build\`` }], { cause: err });
-  }
-  return parseCompiledRegistry(value, where);
-}
+export { parseRegistryText } from '../registry/compiled.js';
 
 /** A source reading a compiled registry JSON file (`promptpin build`), watched for changes. */
 export function createFileSource(path: string, options: { readonly watch?: boolean; readonly debounceMs?: number } = {}): Source {

@@ -1,8 +1,7 @@
 import { ErrorCode, PromptError } from '../errors.js';
-import { compileFolder, parseCompiledRegistry, type CompiledRegistry } from '../registry/registry.js';
+import { nodeHook } from '../internal/hooks.js';
+import { parseCompiledRegistry, type CompiledRegistry } from '../registry/compiled.js';
 import type { Registry } from '../registry/types.js';
-import { LOCK_FILE } from '../registry/lock.js';
-import { RELEASE_FILE } from '../registry/release.js';
 import type { Source } from './source.js';
 
 /** In-memory registry data: the files of a prompts folder by relative path, or a compiled registry. */
@@ -16,17 +15,7 @@ export interface MemorySource extends Source {
 
 /** Compiles in-memory data to a registry. @throws {RegistryError} */
 export function registryFromData(data: MemorySourceData): Registry {
-  if ('files' in data) {
-    const promptFiles: { path: string; text: string }[] = [];
-    let releaseText: string | undefined;
-    let lockText: string | undefined;
-    for (const [path, text] of Object.entries(data.files)) {
-      if (path === RELEASE_FILE) releaseText = text;
-      else if (path === LOCK_FILE) lockText = text;
-      else if (path.endsWith('.prompt')) promptFiles.push({ path, text });
-    }
-    return compileFolder({ promptFiles, ...(releaseText !== undefined ? { releaseText } : {}), ...(lockText !== undefined ? { lockText } : {}) });
-  }
+  if ('files' in data) return nodeHook('In-memory folder files ({ files })').registryFromFiles(data.files);
   return parseCompiledRegistry(data, 'memory');
 }
 

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
-import { isIP } from 'node:net';
+import { sha256Stream } from '../internal/sha256.js';
 import { ErrorCode, isPromptError, PromptError } from '../errors.js';
 import type { Registry } from '../registry/types.js';
-import { parseRegistryCache, readRegistryCacheText, redactUrl as redact, registryCacheFile, writeRegistryCache, type RegistryCacheEntry } from './disk-cache.js';
-import { parseRegistryText } from './file-source.js';
+import { nodeHook } from '../internal/hooks.js';
+import { redactUrl as redact, type RegistryCacheEntry, type UrlCacheStore } from './url-cache.js';
+import { parseRegistryText } from '../registry/compiled.js';
 import type { Source } from './source.js';
 
 /** Default of {@link UrlSourceOptions.pollIntervalMs}. */
@@ -162,10 +162,28 @@ const LOOPBACK_V4_MAPPED = /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/;
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
   if (host === 'localhost') return true;
-  const family = isIP(host);
-  if (family === 4) return host.startsWith('127.');
-  if (family === 6) return host === '::1' || LOOPBACK_V4_MAPPED.test(host);
+  if (IPV4.test(host)) return host.startsWith('127.') && host.split('.').every((o) => Number(o) <= 255);
+  // WHATWG URL hands IPv6 hosts over canonical (compressed, lower case, v4-mapped in hex).
+  if (host.includes(':')) return host === '::1' || LOOPBACK_V4_MAPPED.test(host);
   return false;
+}
+
+const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
+/** UTF-8 byte length of a string, without Buffer. */
+function utf8Length(text: string): number {
+  return new TextEncoder().encode(text).byteLength;
+}
+
+/** Joins byte chunks, without Buffer. */
+function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
 }
 
 function positive(name: string, value: number | undefined, fallback: number, allowZero = false): number {
@@ -209,7 +227,7 @@ class UrlSourceImpl implements UrlSource {
   readonly #requestTimeoutMs: number;
   readonly #maxBytes: number;
   readonly #cacheFallbackAfterMs: number;
-  readonly #cacheFile: string | undefined;
+  readonly #cache: UrlCacheStore | undefined;
   readonly #allowInsecureHttp: boolean;
   readonly #options: UrlSourceOptions;
   readonly #fetch: typeof globalThis.fetch;
@@ -270,7 +288,7 @@ class UrlSourceImpl implements UrlSource {
     if (options.cacheDir !== undefined && (typeof options.cacheDir !== 'string' || options.cacheDir === '')) {
       throw new PromptError(ErrorCode.INVALID_OPTIONS, 'URL source option "cacheDir" must be a directory path.');
     }
-    this.#cacheFile = options.cacheDir === undefined ? undefined : registryCacheFile(options.cacheDir, this.#href);
+    this.#cache = options.cacheDir === undefined ? undefined : nodeHook('The URL source option "cacheDir"').diskCache(options.cacheDir, this.#href);
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#now = options.now ?? Date.now;
   }
@@ -282,8 +300,8 @@ class UrlSourceImpl implements UrlSource {
       return Promise.resolve(this.#current);
     }
     const fetching = this.#request();
-    if (this.#current !== undefined || this.#cacheFile === undefined) return fetching;
-    return this.#withCacheFallback(fetching, this.#cacheFile);
+    if (this.#current !== undefined || this.#cache === undefined) return fetching;
+    return this.#withCacheFallback(fetching, this.#cache);
   }
 
   watch(onChange: () => void): () => void {
@@ -353,9 +371,10 @@ class UrlSourceImpl implements UrlSource {
     this.#notify();
   }
 
-  async #withCacheFallback(fetching: Promise<Registry>, cacheFile: string): Promise<Registry> {
+  async #withCacheFallback(fetching: Promise<Registry>, cache: UrlCacheStore): Promise<Registry> {
+    const cacheFile = cache.file;
     // Read the file now (cheap I/O) so it is ready at the deadline; validate it only if needed.
-    const cacheText = readRegistryCacheText(cacheFile, this.#maxBytes);
+    const cacheText = cache.readText(this.#maxBytes);
     cacheText.catch(() => {});
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
@@ -379,9 +398,9 @@ class UrlSourceImpl implements UrlSource {
       const text = await withDeadline(cacheText, this.#requestTimeoutMs, () =>
         new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Reading the registry cache ${cacheFile} took more than ${this.#requestTimeoutMs} ms (requestTimeoutMs). Check the disk holding cacheDir.`),
       );
-      cacheBytes = Buffer.byteLength(text, 'utf8');
+      cacheBytes = utf8Length(text);
       this.#parses++;
-      entry = parseRegistryCache(text, cacheFile, new URL(this.#href));
+      entry = cache.parse(text, new URL(this.#href));
     } catch (err) {
       const withNote = (error: PromptError): PromptError =>
         new PromptError(error.code, `${error.message} The disk cache could not stand in either: ${(err as Error).message}`, { cause: error });
@@ -574,7 +593,7 @@ class UrlSourceImpl implements UrlSource {
       void res.body?.cancel().catch(() => {});
       throw this.#failure(`the body is ${declared} bytes (Content-Length), more than maxBytes ${this.#maxBytes}. Raise maxBytes if the registry really is this large.`, res.status);
     }
-    const hash = createHash('sha256');
+    const hash = sha256Stream();
     const chunks: Uint8Array[] = [];
     let total = 0;
     if (res.body !== null) {
@@ -609,11 +628,11 @@ class UrlSourceImpl implements UrlSource {
     }
     let text: string;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks, total));
+      text = new TextDecoder('utf-8', { fatal: true }).decode(concatBytes(chunks, total));
     } catch (err) {
       throw this.#failure('the body is not UTF-8 text. Serve the JSON written by `promptpin build` unchanged.', res.status, err);
     }
-    return { text, bytes: total, sha256: hash.digest('hex') };
+    return { text, bytes: total, sha256: hash.hex() };
   }
 
   #failure(why: string, status: number | null, cause?: unknown): PromptError {
@@ -658,15 +677,16 @@ class UrlSourceImpl implements UrlSource {
   }
 
   #writeCache(text: string): void {
-    const file = this.#cacheFile;
-    if (file === undefined || this.#fetchedAt === null) return;
+    const cache = this.#cache;
+    if (cache === undefined || this.#fetchedAt === null) return;
+    const file = cache.file;
     const record = { etag: this.#etag, lastModified: this.#lastModified, fetchedAt: this.#fetchedAt, bodySha256: this.#bodySha256 };
     const url = new URL(this.#href);
     // Writes are chained so an older registry never lands after a newer one; close() awaits them.
     // Each write is bounded: a disk that stalls once must not block every later write and close().
     this.#cacheWrite = this.#cacheWrite
       .then(() =>
-        withDeadline(writeRegistryCache(file, url, record, text), this.#requestTimeoutMs, () =>
+        withDeadline(cache.write(url, record, text), this.#requestTimeoutMs, () =>
           new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Writing the registry cache ${file} took more than ${this.#requestTimeoutMs} ms (requestTimeoutMs); later writes go ahead. Check the disk holding cacheDir; the registry in memory keeps serving.`),
         ),
       )

@@ -15,6 +15,7 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import { ErrorCode, PromptError } from '../errors.js';
+import { runtimeEnv } from '../internal/env.js';
 import type { RenderedPrompt } from '../render/compile.js';
 import type { CallOptions, PromptOutcome, ResolvedPrompt, TelemetryMode } from '../resolved-prompt.js';
 import {
@@ -356,7 +357,7 @@ export class PromptTelemetry {
     this.#baggage = options.baggage === true;
     this.#defaultMode = options.mode === 'stamp' ? 'stamp' : 'full';
     this.#redact = options.redact;
-    const env = options.env ?? process.env;
+    const env = options.env ?? runtimeEnv;
     this.#mode = resolveCaptureMode(options.captureContent, env[CAPTURE_CONTENT_ENV]);
     this.conventions = resolveConventions(options.semconv, env);
     this.captureSpan = this.#mode === 'SPAN_ONLY' || this.#mode === 'SPAN_AND_EVENT';

@@ -5,7 +5,8 @@
  */
 import { InMemoryProvider, OpenFeature, type Client } from '@openfeature/server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ATTR_PROMPT_SELECTOR, ATTR_PROMPT_SLICE, ATTR_PROMPT_VERSION, isPromptError, parseExternalVersion, type PromptClient } from 'promptpin';
+import { ATTR_PROMPT_SELECTOR, ATTR_PROMPT_SLICE, ATTR_PROMPT_VERSION } from 'promptpin/semconv';
+import { isPromptError, parseExternalVersion, type PromptClient } from 'promptpin';
 import { PromptFlagProvider } from 'promptpin/openfeature';
 import { createClient, memoryProvider } from '../telemetry/fixtures.js';
 

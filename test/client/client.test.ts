@@ -2,19 +2,8 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  bucketOf,
-  compileFolder,
-  createMemorySource,
-  ErrorCode,
-  isPromptError,
-  PromptClient,
-  PromptError,
-  readFolder,
-  registryToJson,
-  type RegistryChangeEvent,
-  type Source,
-} from '../../src/index.js';
+import { bucketOf, createMemorySource, ErrorCode, isPromptError, PromptClient, PromptError, registryToJson, type RegistryChangeEvent, type Source } from '../../src/index.js';
+import { compileFolder, readFolder } from '../../src/authoring.js';
 import { GREET_ROLLOUT, GREET_V1, greetFiles, releaseYaml, writeFolder } from '../support/folders.js';
 
 const clients: PromptClient[] = [];

@@ -1,6 +1,7 @@
 /** The production guard engine through a real client and the release-file loader. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkFolder, createMemorySource, ErrorCode, PromptClient, type GuardBreachEvent, type PromptError } from '../../src/index.js';
+import { checkFolder } from '../../src/authoring.js';
+import { createMemorySource, ErrorCode, PromptClient, type GuardBreachEvent, type PromptError } from '../../src/index.js';
 import { parseReleaseFile, parseGuardShorthand, formatGuard, guardSignalProblem } from '../../src/registry/release.js';
 import type { PromptEntry } from '../../src/registry/types.js';
 import { GREET_V1, GREET_V2, releaseYaml } from '../support/folders.js';

@@ -9,20 +9,8 @@
 import { rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  checkFolder,
-  compileFolder,
-  createFolderSource,
-  createMemorySource,
-  ErrorCode,
-  isPromptError,
-  PromptClient,
-  PromptError,
-  registryToJson,
-  type FolderFiles,
-  type GuardBreachEvent,
-  type RegistryChangeEvent,
-} from '../../src/index.js';
+import { checkFolder, compileFolder, type FolderFiles } from '../../src/authoring.js';
+import { createFolderSource, createMemorySource, ErrorCode, isPromptError, PromptClient, PromptError, registryToJson, type GuardBreachEvent, type RegistryChangeEvent } from '../../src/node.js';
 import { formatLock } from '../../src/registry/lock.js';
 import { releaseRegressionProblem } from '../../src/registry/registry.js';
 import { readFolderSettled } from '../../src/sources/folder-source.js';

@@ -9,7 +9,8 @@ import { runPublish } from '../../src/cli/publish.js';
 import { runRollback } from '../../src/cli/rollback.js';
 import type { Io } from '../../src/cli/context.js';
 import { isPromptError } from '../../src/errors.js';
-import { PromptClient, readFolder } from '../../src/index.js';
+import { PromptClient } from '../../src/index.js';
+import { readFolder } from '../../src/authoring.js';
 import { GREET_V1 } from '../support/folders.js';
 import { ROOT } from '../cli/helpers.js';
 

@@ -11,7 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isPromptError } from '../../src/errors.js';
 import { readFileBounded } from '../../src/internal/fs/read-file.js';
-import { compileFolder, PromptClient, readFolder, registryToJson, type PromptError } from '../../src/index.js';
+import { compileFolder, readFolder } from '../../src/authoring.js';
+import { PromptClient, registryToJson, type PromptError } from '../../src/index.js';
 import { ensureBuilt, ROOT } from '../cli/helpers.js';
 
 let dir: string;

@@ -6,8 +6,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LineCounter, parseDocument } from 'yaml';
-import { formatChangelogEntry } from '../../src/index.js';
-import { parseYamlDocument, parseYamlSafely, YamlProblem } from '../../src/internal/safe-data.js';
+import { formatChangelogEntry } from '../../src/authoring.js';
+import { YamlProblem } from '../../src/internal/safe-data.js';
+import { parseYamlDocument, parseYamlSafely } from '../../src/internal/yaml.js';
 import { collapseLineBreaks, cutAtWithSpace, isCrOrLf, isJsWhitespace, isLf, stripSuffixWithSpace, trimBlankLines } from '../../src/internal/text.js';
 import { parseTemplate, TemplateSyntaxError } from '../../src/render/template.js';
 import { parseTemplate as parseTemplateByRegex, TemplateSyntaxError as RegexSyntaxError } from './reference/template-regex.js';

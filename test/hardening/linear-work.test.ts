@@ -7,8 +7,8 @@
  * bench/worst-case.bench.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { checkFolder, formatChangelogEntry, startRollout } from '../../src/index.js';
-import { parseYamlSafely } from '../../src/internal/safe-data.js';
+import { checkFolder, formatChangelogEntry, startRollout } from '../../src/authoring.js';
+import { parseYamlSafely } from '../../src/internal/yaml.js';
 import { countSteps } from '../../src/internal/steps.js';
 import { collapseLineBreaks, cutAtWithSpace, isLf, stripSuffixWithSpace } from '../../src/internal/text.js';
 import { parsePromptFile } from '../../src/registry/prompt-file.js';

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  checkFolder,
-  compileFolder,
-  ErrorCode,
-  isPromptError,
-  parseCompiledRegistry,
-  RegistryError,
-  registryToJson,
-  type FolderFiles,
-} from '../../src/index.js';
+import { checkFolder, compileFolder, type FolderFiles } from '../../src/authoring.js';
+import { ErrorCode, isPromptError, parseCompiledRegistry, RegistryError, registryToJson } from '../../src/index.js';
 import { formatLock } from '../../src/registry/lock.js';
 import { nameProblem } from '../../src/registry/names.js';
 import { GREET_ROLLOUT, GREET_V1, GREET_V2, greetFiles, promptFile, releaseYaml } from '../support/folders.js';

@@ -1,0 +1,18 @@
+/**
+ * The authoring toolkit: what the `promptpin` CLI does, as functions (compile and check a folder,
+ * the lock, release-file edits, the changelog), for `onBreach` handlers, CI scripts and the fleet
+ * judge. Node only (YAML, the file system).
+ * @packageDocumentation
+ */
+export { checkFolder, compileFolder, releaseRegressionProblem } from './registry/registry.js';
+export type { FolderCheck, FolderFiles } from './registry/registry.js';
+export { parsePromptFile, formatPromptFile } from './registry/prompt-file.js';
+export { parseLock } from './registry/lock.js';
+export { readFolder, readFolderSettled } from './sources/folder-source.js';
+export { addToLock, listReleases, percentProblem, preparePublishText, promoteRollout, rampRollout, readRelease, releaseVersion, rollbackRelease, startRollout } from './registry/edit.js';
+export type { PreparePublishInput, ReleaseListing, ReleaseSnapshot, RollbackOptions, RolloutSnapshot, StartRolloutOptions } from './registry/edit.js';
+export { addChangelogEntry, CHANGELOG_FILE, changelogDate, formatChangelogEntry, latestChangelogEntry, parseChangelog, parseChangelogLine, setChangelogOutcome } from './registry/changelog.js';
+export type { ChangelogEntry, ParsedChangelogEntry } from './registry/changelog.js';
+export { RELEASE_FILE, parseGuardShorthand, formatGuard } from './registry/release.js';
+export { LOCK_FILE } from './registry/lock.js';
+

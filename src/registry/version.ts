@@ -1,0 +1,257 @@
+import { z } from 'zod';
+import { sha256Hex } from '../internal/sha256.js';
+import { ErrorCode, type RegistryIssue } from '../errors.js';
+import { canonicalJson, deepFreeze, zodIssuesAt } from '../internal/safe-data.js';
+import { parseTemplate, TemplateSyntaxError } from '../render/template.js';
+import type { PromptOperation, PromptVersion, VariableSpec } from './types.js';
+
+/** Version of the canonical form hashed into `PromptVersion.hash`. Changing it re-hashes everything. */
+export const CONTENT_HASH_VERSION = 1;
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const SCALAR_TYPES = ['string', 'number', 'integer', 'boolean'] as const;
+
+const VariableDeclSchema = z.union([
+  z.enum(SCALAR_TYPES),
+  z.strictObject({
+    type: z.enum([...SCALAR_TYPES, 'enum']).optional(),
+    enum: z.array(z.string()).min(1).optional(),
+    optional: z.boolean().optional(),
+    default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    description: z.string().optional(),
+  }),
+]);
+
+const FrontMatterSchema = z.strictObject({
+  model: z.string().min(1, 'model is required (provider model id, e.g. gpt-4o-mini)'),
+  provider: z.string().min(1).optional(),
+  operation: z.enum(['chat', 'text_completion']).optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+  variables: z.record(z.string(), VariableDeclSchema).optional(),
+  author: z.string().optional(),
+  message: z.string().optional(),
+  examples: z.array(z.record(z.string(), z.unknown())).optional(),
+});
+
+/** The parts of a version that the content hash covers. */
+export interface HashedContent {
+  readonly model: string;
+  readonly provider?: string | undefined;
+  readonly operation: PromptOperation;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly variables: Readonly<Record<string, VariableSpec>>;
+  readonly template: string;
+}
+
+/**
+ * The content hash of a version: `sha256:` + hex SHA-256 of the canonical JSON (keys sorted at every
+ * level) of `{ hashVersion, model, provider, operation, params, variables, template }`. Author,
+ * message and examples are not hashed: they do not change behaviour.
+ */
+export function contentHash(content: HashedContent): string {
+  const canonical = canonicalJson({
+    hashVersion: CONTENT_HASH_VERSION,
+    model: content.model,
+    provider: content.provider ?? null,
+    operation: content.operation,
+    params: content.params,
+    variables: content.variables,
+    template: content.template,
+  });
+  return `sha256:${sha256Hex(canonical)}`;
+}
+
+/** The result of parsing one `.prompt` file: a version, or the problems that prevent it. */
+export type ParsePromptFileResult =
+  | { readonly ok: true; readonly version: PromptVersion }
+  | { readonly ok: false; readonly issues: readonly RegistryIssue[] };
+
+/** Where a version's definition came from, for error messages. */
+export interface VersionContext {
+  readonly name: string;
+  readonly version: number;
+  readonly file: string;
+  /** 1-based line (within the front matter) of a path, when the source has lines. */
+  readonly lineOf?: (path: readonly (string | number)[]) => number | undefined;
+  /** 1-based line where the template body starts in the file. */
+  readonly bodyStartLine?: number;
+}
+
+/**
+ * Validates a version's front-matter data and template (from a `.prompt` file or a compiled
+ * registry) and builds the frozen {@link PromptVersion}.
+ */
+export function buildVersion(data: unknown, template: string, ctx: VersionContext): ParsePromptFileResult {
+  const { name, version, file } = ctx;
+  const bodyStartLine = ctx.bodyStartLine ?? 1;
+  const issues: RegistryIssue[] = [];
+  const at = (message: string, extra: { line?: number; field?: string } = {}): ParsePromptFileResult => {
+    issues.push({ code: ErrorCode.INVALID_CONFIG, file, prompt: name, version, message, ...extra });
+    return { ok: false, issues };
+  };
+  const parsed = { lineOf: (path: readonly (string | number)[]) => ctx.lineOf?.(path) };
+  // zod silently drops "__proto__" keys: refuse them (and other prototype names) first.
+  for (const block of ['params', 'variables'] as const) {
+    const raw = (data as Record<string, unknown> | null)?.[block];
+    if (typeof raw !== 'object' || raw === null) continue;
+    for (const key of Object.keys(raw)) {
+      if (FORBIDDEN_KEYS.has(key) || (block === 'variables' && key in Object.prototype)) {
+        const line = parsed.lineOf([block, key]);
+        issues.push({
+          code: ErrorCode.INVALID_CONFIG,
+          file,
+          prompt: name,
+          version,
+          field: `${block}.${key}`,
+          message: `${block === 'params' ? 'params key' : 'variable name'} "${key}" is not allowed: it names a JavaScript prototype member`,
+          ...(line !== undefined ? { line: line + 1 } : {}),
+        });
+      }
+    }
+  }
+  if (issues.length > 0) return { ok: false, issues };
+  const result = FrontMatterSchema.safeParse(data);
+  if (!result.success) {
+    issues.push(
+      ...zodIssuesAt(result.error, {
+        file,
+        // Front-matter lines are 1-based within the YAML, which starts on line 2 of the file.
+        lineOf: (path) => {
+          const line = parsed.lineOf(path);
+          return line === undefined ? undefined : line + 1;
+        },
+        root: '(front matter)',
+        extra: () => ({ prompt: name, version }),
+        message: (issue) =>
+          issue.code === 'unrecognized_keys'
+            ? `unknown front-matter key(s) ${issue.keys.join(', ')}: allowed are model, provider, operation, params, variables, author, message, examples`
+            : issue.message,
+      }),
+    );
+    return { ok: false, issues };
+  }
+  const fmData = result.data;
+  const lineOf = (path: (string | number)[]): { line?: number } => {
+    const l = parsed.lineOf(path);
+    return l !== undefined ? { line: l + 1 } : {};
+  };
+
+  const variables: Record<string, VariableSpec> = Object.create(null) as Record<string, VariableSpec>;
+  for (const [varName, decl] of Object.entries(fmData.variables ?? {})) {
+    const field = `variables.${varName}`;
+    if (!IDENT.test(varName) || FORBIDDEN_KEYS.has(varName)) {
+      at(`variable name "${varName}" is not allowed: use letters, digits and _ (not starting with a digit)`, { field, ...lineOf(['variables', varName]) });
+      continue;
+    }
+    const spec = normalizeVariable(decl);
+    if (typeof spec === 'string') {
+      at(spec, { field, ...lineOf(['variables', varName]) });
+      continue;
+    }
+    Object.defineProperty(variables, varName, { value: spec, enumerable: true });
+  }
+  const params: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(fmData.params ?? {})) {
+    if (FORBIDDEN_KEYS.has(k)) {
+      at(`params key "${k}" is not allowed`, { field: `params.${k}`, ...lineOf(['params', k]) });
+      continue;
+    }
+    Object.defineProperty(params, k, { value: v, enumerable: true });
+  }
+
+  let placeholders: readonly string[] = [];
+  let placeholderLines: readonly number[] = [];
+  try {
+    ({ placeholders, placeholderLines } = parseTemplate(template));
+  } catch (e) {
+    if (!(e instanceof TemplateSyntaxError)) throw e;
+    issues.push({ code: ErrorCode.INVALID_TEMPLATE, file, prompt: name, version, field: 'template', line: bodyStartLine + e.line - 1, message: e.message });
+  }
+  placeholders.forEach((p, i) => {
+    if (!Object.prototype.hasOwnProperty.call(variables, p)) {
+      issues.push({
+        code: ErrorCode.INVALID_TEMPLATE,
+        file,
+        prompt: name,
+        version,
+        field: 'template',
+        line: bodyStartLine + placeholderLines[i]! - 1,
+        message: `placeholder {{${p}}} is not declared: add it under variables: (e.g. "${p}: string")`,
+      });
+    }
+  });
+  const used = new Set(placeholders);
+  for (const [varName, spec] of Object.entries(variables)) {
+    if (!spec.optional && !used.has(varName)) {
+      issues.push({
+        code: ErrorCode.INVALID_TEMPLATE,
+        file,
+        prompt: name,
+        version,
+        field: `variables.${varName}`,
+        ...lineOf(['variables', varName]),
+        message: `required variable "${varName}" is never used in the template: use {{${varName}}} or remove the declaration`,
+      });
+    }
+  }
+  if (issues.length > 0) return { ok: false, issues };
+
+  const operation: PromptOperation = fmData.operation ?? 'chat';
+  const content: HashedContent = {
+    model: fmData.model,
+    provider: fmData.provider,
+    operation,
+    params: deepFreeze(params),
+    variables: deepFreeze(variables),
+    template,
+  };
+  const v: PromptVersion = {
+    name,
+    version,
+    hash: contentHash(content),
+    model: content.model,
+    ...(fmData.provider !== undefined ? { provider: fmData.provider } : {}),
+    operation,
+    params: content.params,
+    variables: content.variables,
+    template,
+    ...(fmData.author !== undefined ? { author: fmData.author } : {}),
+    ...(fmData.message !== undefined ? { message: fmData.message } : {}),
+    ...(fmData.examples !== undefined ? { examples: deepFreeze(fmData.examples) } : {}),
+  };
+  return { ok: true, version: Object.freeze(v) };
+}
+
+/** Normalizes one variable declaration, or returns why it is invalid. */
+export function normalizeVariable(decl: z.infer<typeof VariableDeclSchema>): VariableSpec | string {
+  if (typeof decl === 'string') return Object.freeze({ type: decl, optional: false });
+  const type = decl.type ?? (decl.enum ? 'enum' : undefined);
+  if (!type) return 'declare a type (string, number, integer, boolean) or an enum: [..] list';
+  if (type === 'enum' && !decl.enum) return 'type enum needs an enum: [..] list of allowed values';
+  if (type !== 'enum' && decl.enum) return `enum: [..] cannot be combined with type ${type}`;
+  if (decl.default !== undefined) {
+    const d = decl.default;
+    const ok =
+      type === 'string'
+        ? typeof d === 'string'
+        : type === 'enum'
+          ? typeof d === 'string' && decl.enum!.includes(d)
+          : type === 'boolean'
+            ? typeof d === 'boolean'
+            : type === 'integer'
+              ? Number.isInteger(d)
+              : typeof d === 'number' && Number.isFinite(d);
+    if (!ok) return `default ${JSON.stringify(d)} is not a valid ${type === 'enum' ? `value of enum [${decl.enum!.join(', ')}]` : type}`;
+  }
+  if (decl.optional === false && decl.default !== undefined) return 'a variable with a default is optional: remove optional: false or the default';
+  const spec: VariableSpec = {
+    type,
+    optional: decl.optional === true || decl.default !== undefined,
+    ...(decl.enum ? { values: Object.freeze([...decl.enum]) } : {}),
+    ...(decl.default !== undefined ? { default: decl.default } : {}),
+    ...(decl.description !== undefined ? { description: decl.description } : {}),
+  };
+  return Object.freeze(spec);
+}
+
