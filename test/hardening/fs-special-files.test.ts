@@ -115,7 +115,7 @@ describe('process exit', () => {
     const prompts = join(dir, 'prompts');
     await rm(join(prompts, 'promptpin.yaml'));
     mkfifo(join(prompts, 'promptpin.yaml'));
-    const script = `import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'index.js')).href)}).then(async (m) => {
+    const script = `import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'authoring.js')).href)}).then(async (m) => {
       try { await m.readFolder(${JSON.stringify(prompts)}); console.log('read'); } catch (e) { console.log(e.code); }
     });`;
     // Before: open(2) of the FIFO blocked a libuv thread forever, and the process never exited.
