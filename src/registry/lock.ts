@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { ErrorCode, type RegistryIssue } from '../errors.js';
-import { LIMITS, parseYamlSafely, YamlProblem, zodIssuesAt } from '../internal/safe-data.js';
+import { LIMITS, parseYamlSafely, type YamlProblem, zodIssuesAt } from '../internal/safe-data.js';
 import { parseVersionKey, versionNumberProblem } from './version-numbers.js';
 
 /** The lock file's name inside a prompts folder. */
