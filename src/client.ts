@@ -5,7 +5,7 @@ import type { PromptEntry, PromptVersion, Registry, Release } from './registry/t
 import { describeVersions } from './registry/version-numbers.js';
 import { registryError, releaseRegressionProblem } from './registry/compiled.js';
 import { RELEASE_FILE } from './registry/release-model.js';
-import { nodeHook } from './internal/hooks.js';
+import { nodeHook } from './sources/node-hooks.js';
 import { candidateThreshold, createBucketer } from './resolve/bucket.js';
 import type { KnownPromptName, PromptOutcome, PromptRuntime, ResolvedPrompt, TelemetryMode, VariablesOf } from './resolved-prompt.js';
 import { ResolvedPromptImpl } from './resolved-prompt.js';
@@ -219,7 +219,7 @@ function sourceFrom(options: PromptClientOptions, watch: boolean, onError: (err:
     return nodeHook(`A path source ("${source}")`).sourceFromPath(source, { watch });
   }
   if (typeof source === 'object' && source !== null && ('files' in source || 'schemaVersion' in source)) {
-    return createMemorySource(source as MemorySourceData);
+    return createMemorySource(source);
   }
   throw new PromptError(
     ErrorCode.INVALID_OPTIONS,
@@ -310,6 +310,7 @@ export class PromptClient {
   static async create(options: PromptClientOptions): Promise<PromptClient> {
     validateOptions(options);
     const watch = options.watch !== false;
+    // eslint-disable-next-line prefer-const -- read by the closure below before it is assigned
     let client: PromptClient | undefined;
     // The source reports failures its load() does not reject with (a network error masked by the disk cache).
     const source = sourceFrom(options, watch, (err) => {
@@ -393,23 +394,24 @@ export class PromptClient {
     if (this.#closed) throw this.#closedError('get');
     const plan = this.#state.plans.get(name);
     if (plan === undefined) throw this.#notFound(name);
-    if (options?.external !== undefined) return this.#external(plan, options.external, this.get) as ResolvedPrompt<VariablesOf<N>>;
-    if (options?.version !== undefined) return this.#pinned(plan, options.version) as ResolvedPrompt<VariablesOf<N>>;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- a reference for stack traces and messages, never called unbound
+    if (options?.external !== undefined) return this.#external(plan, options.external, this.get);
+    if (options?.version !== undefined) return this.#pinned(plan, options.version);
     if (plan.stable === undefined) throw this.#notReleased(plan);
     if (unitId !== undefined && unitId !== null) {
       // Untyped callers may pass numbers: they bucket as String(id), as in every other language.
       const id = typeof unitId === 'string' ? unitId : String(unitId);
       if (plan.overrides !== undefined) {
         const o = plan.overrides.get(id);
-        if (o !== undefined) return o as ResolvedPrompt<VariablesOf<N>>;
+        if (o !== undefined) return o;
       }
       if (plan.bucket !== undefined) {
         const candidate = plan.bucket(id) < plan.threshold && !this.#guards.isRolledBack(plan.guardKey);
-        if (plan.unitPrompt !== undefined) return plan.unitPrompt(candidate, id) as ResolvedPrompt<VariablesOf<N>>;
+        if (plan.unitPrompt !== undefined) return plan.unitPrompt(candidate, id);
         if (candidate) return plan.candidate as ResolvedPrompt<VariablesOf<N>>;
       }
     }
-    return plan.stable as ResolvedPrompt<VariablesOf<N>>;
+    return plan.stable;
   }
 
   /**
@@ -433,13 +435,14 @@ export class PromptClient {
     if (this.#closed) throw this.#closedError('external');
     const plan = this.#state.plans.get(name);
     if (plan === undefined) throw this.#notFound(name);
-    return this.#external(plan, { ...meta, version }, this.external) as ResolvedPrompt<VariablesOf<N>>;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- a reference for stack traces and messages, never called unbound
+    return this.#external(plan, { ...meta, version }, this.external);
   }
 
   #external(plan: Plan, selection: ExternalSelection, caller: (...args: never[]) => unknown): ResolvedPrompt {
     const { version, source } = externalVersion(plan.name, selection, this.#state.registry !== null && plan.entry ? [...plan.entry.versions.keys()] : null, caller);
     let bySource = this.#externals.get(plan);
-    if (bySource === undefined) this.#externals.set(plan, (bySource = new Map()));
+    if (bySource === undefined) this.#externals.set(plan, (bySource = new Map<string, ResolvedPrompt>()));
     const key = `${version}\u0000${source}`;
     let p = bySource.get(key);
     if (p === undefined) {
@@ -497,9 +500,9 @@ export class PromptClient {
   on<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void {
     let set = this.#listeners.get(event);
     if (!set) this.#listeners.set(event, (set = new Set()));
-    set.add(listener as (e: never) => void);
+    set.add(listener);
     return () => {
-      set.delete(listener as (e: never) => void);
+      set.delete(listener);
     };
   }
 
@@ -581,9 +584,9 @@ export class PromptClient {
         bucket = createBucketer(rollout.salt);
       }
       if (rollout) {
-        guardKey = `${env}\u0000${name}\u0000${release!.stable}\u0000${rollout.candidate}\u0000${rollout.salt}\u0000${rollout.started ?? ''}`;
+        guardKey = `${env}\u0000${name}\u0000${release.stable}\u0000${rollout.candidate}\u0000${rollout.salt}\u0000${rollout.started ?? ''}`;
         try {
-          this.#guards.ensure(guardKey, name, release!.stable, rollout);
+          this.#guards.ensure(guardKey, name, release.stable, rollout);
         } catch (err) {
           // A guard that cannot be judged must not stop the registry from serving.
           this.#reportError(toPromptError(err));
@@ -594,8 +597,8 @@ export class PromptClient {
         // Each unit's outcomes go to its pseudo-cluster and the phase (split) in force now: one
         // cached ResolvedPrompt per arm and cluster keeps get() allocation-free after warm-up.
         const phase = Math.round(rollout.percent * 100);
-        const cache: (ResolvedPrompt | undefined)[] = new Array(2 * DEFAULT_CLUSTERS);
-        const stableVersion = release!.stable;
+        const cache = new Array<ResolvedPrompt | undefined>(2 * DEFAULT_CLUSTERS);
+        const stableVersion = release.stable;
         unitPrompt = (isCandidate, id) => {
           const c = clusterOf(id);
           const i = isCandidate ? DEFAULT_CLUSTERS + c : c;
@@ -687,6 +690,7 @@ export class PromptClient {
       String(name),
       `Prompt "${String(name)}" does not exist in ${this.#state.registry ? `registry ${this.#state.registry.revision.slice(0, 15)}` : 'the fallbacks'} (known: ${hint}). Check the name or publish it first.`,
     );
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- a reference for stack traces and messages, never called unbound
     Error.captureStackTrace?.(err, PromptClient.prototype.get);
     return err;
   }
@@ -697,6 +701,7 @@ export class PromptClient {
       plan.name,
       `Prompt "${plan.name}" has no release in environment "${this.#environment}". Add one under environments.${this.#environment}.${plan.name} in promptpin.yaml (stable: N), or pin a version with { version }.`,
     );
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- a reference for stack traces and messages, never called unbound
     Error.captureStackTrace?.(err, PromptClient.prototype.get);
     return err;
   }
@@ -756,6 +761,7 @@ export function diffReleases(before: Registry | null, after: Registry, env: stri
 function validateOptions(options: PromptClientOptions): void {
   const fail = (message: string): never => {
     const err = new PromptError(ErrorCode.INVALID_OPTIONS, message);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- a reference for stack traces and messages, never called unbound
     Error.captureStackTrace?.(err, PromptClient.create);
     throw err;
   };

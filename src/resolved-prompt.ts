@@ -20,7 +20,7 @@ export type PromptSlice = 'stable' | 'candidate' | 'override' | 'pinned' | 'fall
  *   interface PromptVariablesByName { 'support-agent': { customer_name: string; plan: 'free' | 'pro' } }
  * }
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-empty-object-type
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface PromptVariablesByName {}
 
 /**
@@ -186,7 +186,7 @@ export class ResolvedPromptImpl implements ResolvedPrompt {
 
   call<R>(fn: (rendered: RenderedPrompt, span: Span) => R, opts?: CallOptions<PromptVariables, Awaited<R>>): R {
     const rendered = this.render(opts?.vars);
-    return this.#runtime.call(this, rendered, fn, opts as CallOptions<unknown, Awaited<R>> | undefined);
+    return this.#runtime.call(this, rendered, fn, opts);
   }
 
   record(outcome: PromptOutcome): void {

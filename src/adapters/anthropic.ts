@@ -70,7 +70,7 @@ export function messagesRequest<const E extends Record<string, unknown> = Record
   const params = mapParams(prompt.params, PARAMS);
   if (typeof params.stop_sequences === 'string') params.stop_sequences = [params.stop_sequences];
   const { system, rest } = splitSystem(rendered);
-  const messages = rest.map((m) => ({ role: m.role === 'assistant' ? 'assistant' : 'user', content: m.content }) as AnthropicMessage);
+  const messages = rest.map((m) => ({ role: m.role === 'assistant' ? 'assistant' : 'user', content: m.content }));
   const body = {
     max_tokens: ANTHROPIC_DEFAULT_MAX_TOKENS,
     ...params,

@@ -177,7 +177,7 @@ export function resolveAuthor(ctx: Ctx, flag: string | undefined): string | unde
   if (flag !== undefined && flag.trim() !== '') return flag.trim();
   const fromEnv = ctx.io.env.PROMPTPIN_AUTHOR?.trim();
   if (fromEnv) return fromEnv;
-  const git = spawnSync('git', ['config', 'user.name'], { cwd: ctx.io.cwd, encoding: 'utf8', timeout: 5000, env: { ...ctx.io.env } as NodeJS.ProcessEnv });
+  const git = spawnSync('git', ['config', 'user.name'], { cwd: ctx.io.cwd, encoding: 'utf8', timeout: 5000, env: { ...ctx.io.env } });
   const name = git.status === 0 ? git.stdout.trim() : '';
   return name === '' ? undefined : name;
 }

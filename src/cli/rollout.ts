@@ -2,7 +2,7 @@
 import { changelogDate } from '../registry/changelog.js';
 import { readRelease, startRollout } from '../registry/edit.js';
 import { DEFAULT_MIN_SAMPLES, formatGuard, parseGuardShorthand } from '../registry/release.js';
-import type { BreachAction, GuardSpec } from '../registry/types.js';
+import type { GuardSpec } from '../registry/types.js';
 import { CHANGE_OPTIONS, ChangeRefused, command, emit, loadFolder, makeCtx, parseVerbArgs, percentArg, positionals, requireAuthor, UsageError, versionArg, type Io } from './context.js';
 import { requireReleased, writeReleaseChange } from './release-change.js';
 
@@ -72,7 +72,7 @@ export async function runRollout(io: Io, args: readonly string[]): Promise<numbe
     ...(values.salt !== undefined ? { salt: values.salt } : {}),
     ...(minSamples !== undefined ? { minSamples } : {}),
     ...(values.window !== undefined ? { window: values.window } : {}),
-    ...(onBreach !== undefined ? { onBreach: onBreach as BreachAction } : {}),
+    ...(onBreach !== undefined ? { onBreach } : {}),
   });
   const v = requireReleased(ctx, state, name, candidate);
   const stable = readRelease(state.files.releaseText, ctx.env, name)?.stable;

@@ -306,7 +306,7 @@ export class GuardMonitor {
     if (!(Number.isInteger(k) && k >= 2)) throw invalid('clusters must be an integer >= 2');
     const nd = noDataAfter ?? DEFAULT_NO_DATA_AFTER;
     if (!(Number.isInteger(nd) && nd >= 1)) throw invalid('noDataAfter must be an integer >= 1');
-    const compiled = guards.map((g, i) => compileSpec(g, i));
+    const compiled = guards.map((g: GuardSpec, i) => compileSpec(g, i));
     const plan = planAlpha(
       compiled.map((c) => ({ twoSided: c.tests.length === 2, bySegment: c.bySegment })),
       alpha ?? DEFAULT_ROLLOUT_ALPHA,

@@ -70,7 +70,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 function canon(value: unknown): string | undefined {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) as string | undefined;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + (canon(value[i]) ?? 'null');

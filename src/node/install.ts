@@ -1,4 +1,4 @@
-import { installNodeHooks } from '../internal/hooks.js';
+import { installNodeHooks } from '../sources/node-hooks.js';
 import { LOCK_FILE } from '../registry/lock.js';
 import { parsePromptFile } from '../registry/prompt-file.js';
 import { compileFolder } from '../registry/registry.js';

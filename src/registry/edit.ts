@@ -189,7 +189,7 @@ export function listReleases(text: string | undefined): ReleaseListing[] {
   if (typeof envs !== 'object' || envs === null) return out;
   for (const [environment, releases] of Object.entries(envs)) {
     if (typeof releases !== 'object' || releases === null) continue;
-    for (const [prompt, raw] of Object.entries(releases)) {
+    for (const [prompt, raw] of Object.entries(releases as Record<string, unknown>)) {
       const release = snapshotOf(raw);
       if (release) out.push({ environment, prompt, release });
     }
@@ -208,7 +208,7 @@ function openDoc(text: string | undefined): Document {
   const doc = parseYamlDocument(text === undefined || text.trim() === '' ? 'environments: {}\n' : text, { schema: 'core', uniqueKeys: true, prettyErrors: false });
   const err = doc.errors[0];
   if (err) refuse(`promptpin.yaml is not valid YAML (${err.message.split('\n')[0]}). Fix it (promptpin check shows where), then retry.`);
-  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) doc.contents = doc.createNode({ environments: {} }) as never;
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) doc.contents = doc.createNode({ environments: {} });
   if (!isMap(doc.contents)) refuse('promptpin.yaml must be a mapping with an environments: key. Fix it, then retry.');
   return doc;
 }
@@ -306,7 +306,7 @@ export function startRollout(text: string | undefined, env: string, name: string
   const guards = rollout.get('guards', true);
   if (isSeq(guards)) {
     guards.flow = false;
-    for (const g of options.guards) guards.items.push(guardNode(doc, g) as never);
+    for (const g of options.guards) guards.items.push(guardNode(doc, g));
   }
   // Keep the rollout right after stable (before overrides), where people look for it.
   const stableIndex = release.items.findIndex((pair) => isScalar(pair.key) && pair.key.value === 'stable');

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { ErrorCode, type RegistryIssue } from '../errors.js';
-import { LIMITS, YamlProblem, zodIssuesAt } from '../internal/safe-data.js';
+import { LIMITS, type YamlProblem, zodIssuesAt } from '../internal/safe-data.js';
 import { parseYamlSafely } from '../internal/yaml.js';
 import { parseVersionKey, versionNumberProblem } from './version-numbers.js';
 

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { ErrorCode, RegistryError, type RegistryIssue } from '../errors.js';
+import { ErrorCode, type RegistryIssue } from '../errors.js';
 import { parseLock, LOCK_FILE, type Lock } from './lock.js';
 import { nameProblem } from './names.js';
 import { parsePromptFile } from './prompt-file.js';

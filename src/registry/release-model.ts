@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ErrorCode, type RegistryIssue } from '../errors.js';
 import { zodIssuesAt } from '../internal/safe-data.js';
 import { nameProblem } from './names.js';
-import type { BreachAction, GuardSpec, PromptEntry, Release, Rollout } from './types.js';
+import type { GuardSpec, PromptEntry, Release, Rollout } from './types.js';
 import { describeVersions } from './version-numbers.js';
 
 /** Default samples per arm before a guard may judge. */
@@ -367,7 +367,7 @@ export function validateReleases(
             guards: Object.freeze(guards),
             minSamples: r.min_samples ?? DEFAULT_MIN_SAMPLES,
             ...(windowMs !== undefined ? { windowMs } : {}),
-            onBreach: (r.on_breach ?? 'rollback') as BreachAction,
+            onBreach: (r.on_breach ?? 'rollback'),
           });
         }
       }

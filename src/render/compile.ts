@@ -60,8 +60,6 @@ export function variablesSchema(variables: Readonly<Record<string, VariableSpec>
   return z.strictObject(shape);
 }
 
-const hasOwn = Object.prototype.hasOwnProperty;
-
 /** True when a value at a block's edge is empty or starts (`at` 0) / ends (`at` -1) with whitespace. */
 function edgeIsBlank(value: string, at: 0 | -1): boolean {
   if (value.length === 0) return true;
@@ -120,7 +118,7 @@ export function compileTemplate(version: Pick<PromptVersion, 'name' | 'version' 
         continue;
       }
       // Only own properties count: an inherited value (a polluted prototype) goes to the slow path.
-      if (!hasOwn.call(vars, c.name)) return false;
+      if (!Object.hasOwn(vars, c.name)) return false;
       present++;
       switch (c.type) {
         case 'string':
@@ -148,7 +146,7 @@ export function compileTemplate(version: Pick<PromptVersion, 'name' | 'version' 
     }
     // Extra keys (typos of optional variables, most often) must reach the strict schema.
     let keys = 0;
-    for (const k in vars) if (hasOwn.call(vars, k)) keys++;
+    for (const k in vars) if (Object.hasOwn(vars, k)) keys++;
     return keys === present;
   };
 
@@ -159,10 +157,10 @@ export function compileTemplate(version: Pick<PromptVersion, 'name' | 'version' 
       const issues: VariableIssue[] = result.error.issues.map((issue) => describeIssue(issue, version.variables, vars));
       throw new PromptRenderError(version.name, version.version, issues, { cause: result.error });
     }
-    const data = result.data as Record<string, unknown>;
+    const data = result.data;
     for (let i = 0; i < declaredCount; i++) {
       const c = checks[i]!;
-      const v = hasOwn.call(data, c.name) ? data[c.name] : undefined;
+      const v = Object.hasOwn(data, c.name) ? data[c.name] : undefined;
       values[i] = v === undefined ? c.fallback : stringify(v);
     }
   };

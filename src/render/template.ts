@@ -116,7 +116,7 @@ export function parseTemplate(src: string): ParsedTemplate {
   const placeholderLines: number[] = [];
   const seen = new Set<string>();
   const lineAt = lineCounter(src);
-  let top: { statics: string[]; vars: string[] } = { statics: [''], vars: [] };
+  const top: { statics: string[]; vars: string[] } = { statics: [''], vars: [] };
   let outsideText = '';
   let open: Open | null = null;
   let sawBlock = false;

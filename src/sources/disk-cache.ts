@@ -147,7 +147,7 @@ export function parseRegistryCache(text: string, file: string, url: URL): Regist
   } catch (err) {
     throw bad(`the registry is not valid JSON (${(err as Error).message})`, err);
   }
-  const str = (key: string): string | null => (typeof v[key] === 'string' ? (v[key] as string) : null);
+  const str = (key: string): string | null => (typeof v[key] === 'string' ? (v[key]) : null);
   const registry = parseCompiledRegistry(registryValue, file);
   return {
     meta: Object.freeze({
@@ -155,7 +155,7 @@ export function parseRegistryCache(text: string, file: string, url: URL): Regist
       urlSha256: urlSha256(url.href),
       etag: str('etag'),
       lastModified: str('lastModified'),
-      fetchedAt: v['fetchedAt'] as number,
+      fetchedAt: v['fetchedAt'],
       bodySha256: str('bodySha256'),
       registrySha256: digest,
     }),

@@ -1,5 +1,5 @@
 import { ErrorCode, PromptError } from '../errors.js';
-import { nodeHook } from '../internal/hooks.js';
+import { nodeHook } from './node-hooks.js';
 import { parseCompiledRegistry, type CompiledRegistry } from '../registry/compiled.js';
 import type { Registry } from '../registry/types.js';
 import type { Source } from './source.js';

@@ -1,7 +1,7 @@
 import { sha256Stream } from '../internal/sha256.js';
 import { ErrorCode, isPromptError, PromptError } from '../errors.js';
 import type { Registry } from '../registry/types.js';
-import { nodeHook } from '../internal/hooks.js';
+import { nodeHook } from './node-hooks.js';
 import { redactUrl as redact, type RegistryCacheEntry, type UrlCacheStore } from './url-cache.js';
 import { parseRegistryText } from '../registry/compiled.js';
 import type { Source } from './source.js';
@@ -393,7 +393,7 @@ class UrlSourceImpl implements UrlSource {
 
     const started = performance.now();
     let entry: RegistryCacheEntry;
-    let cacheBytes = 0;
+    let cacheBytes: number;
     try {
       const text = await withDeadline(cacheText, this.#requestTimeoutMs, () =>
         new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Reading the registry cache ${cacheFile} took more than ${this.#requestTimeoutMs} ms (requestTimeoutMs). Check the disk holding cacheDir.`),
@@ -601,7 +601,7 @@ class UrlSourceImpl implements UrlSource {
       try {
         for (;;) {
           // Raced with the deadline: a stream that ignores the abort signal must not hang the poll.
-          const { done, value } = await Promise.race([reader.read(), aborted]);
+          const { done, value } = (await Promise.race([reader.read(), aborted])) as { done: true; value?: undefined } | { done: false; value: Uint8Array };
           if (done) break;
           total += value.byteLength;
           if (total > this.#maxBytes) {

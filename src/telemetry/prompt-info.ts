@@ -126,7 +126,7 @@ export function requestAttributes(params: Readonly<Record<string, unknown>>, out
   set(ATTR_GEN_AI_REQUEST_SEED, finite(params.seed));
   const stop = params.stop ?? params.stop_sequences;
   if (typeof stop === 'string') out[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = [stop];
-  else if (Array.isArray(stop) && stop.every((s) => typeof s === 'string')) out[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = [...(stop as string[])];
+  else if (Array.isArray(stop) && stop.every((s) => typeof s === 'string')) out[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = [...stop];
 }
 
 /** Builds the {@link PromptInfo} of a resolved prompt. */

@@ -1,6 +1,4 @@
-import { propagation, type Context } from '@opentelemetry/api';
-// NB: type-only: @opentelemetry/sdk-trace-base is an optional peer dependency, never loaded at runtime.
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { propagation, type AttributeValue, type Attributes, type Context } from '@opentelemetry/api';
 import { ATTR_PROMPT_NAME, ATTR_PROMPT_VERSION, BAGGAGE_PROMPT_NAME, BAGGAGE_PROMPT_VERSION } from './attributes.js';
 import { promptAttributesIn } from './prompt-context.js';
 import { isGenAiSpan } from './backend-links.js';
@@ -19,10 +17,25 @@ export interface PromptSpanProcessorOptions {
   readonly fromBaggage?: boolean;
 }
 
+/**
+ * The part of an SDK span (`Span` of `@opentelemetry/sdk-trace-base` 1.x and 2.x) that
+ * {@link PromptSpanProcessor} reads and writes. Declared here, structurally, so that promptpin's
+ * types never import the optional peer `@opentelemetry/sdk-trace-base`: a TypeScript user without
+ * it gets no TS2307, and one with it passes the SDK's spans as they are.
+ */
+export interface StampableSpan {
+  readonly attributes: Attributes;
+  setAttribute(key: string, value: AttributeValue): unknown;
+  setAttributes(attributes: Attributes): unknown;
+  /** sdk-trace-base 2.x. */
+  readonly instrumentationScope?: { readonly name: string };
+  /** sdk-trace-base 1.x. */
+  readonly instrumentationLibrary?: { readonly name: string };
+}
+
 /** The instrumentation scope's name (sdk-trace-base 2: `instrumentationScope`; 1.x: `instrumentationLibrary`). */
-function scopeOf(span: Span): string | undefined {
-  const s = span as { instrumentationScope?: { name?: unknown }; instrumentationLibrary?: { name?: unknown } };
-  const name = (s.instrumentationScope ?? s.instrumentationLibrary)?.name;
+function scopeOf(span: StampableSpan): string | undefined {
+  const name: unknown = (span.instrumentationScope ?? span.instrumentationLibrary)?.name;
   return typeof name === 'string' ? name : undefined;
 }
 
@@ -36,6 +49,9 @@ function scopeOf(span: Span): string | undefined {
  * register a context manager that propagates (the SDK's default in Node is
  * `AsyncLocalStorageContextManager`). Spans started while no call is active are left alone.
  *
+ * It has the shape of the SDK's `SpanProcessor` (sdk-trace-base 1.x and 2.x) without importing its
+ * types: pass it wherever the SDK takes a span processor.
+ *
  * @example
  * import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
  * import { PromptSpanProcessor } from 'promptpin';
@@ -44,7 +60,7 @@ function scopeOf(span: Span): string | undefined {
  *   spanProcessors: [new PromptSpanProcessor(), new BatchSpanProcessor(exporter)],
  * });
  */
-export class PromptSpanProcessor implements SpanProcessor {
+export class PromptSpanProcessor {
   readonly #fromBaggage: boolean;
 
   constructor(options: PromptSpanProcessorOptions = {}) {
@@ -52,7 +68,7 @@ export class PromptSpanProcessor implements SpanProcessor {
   }
 
   /** Stamps the span with the prompt attributes found in `parentContext`. Never throws. */
-  onStart(span: Span, parentContext: Context): void {
+  onStart(span: StampableSpan, parentContext: Context): void {
     try {
       // A prompt call span carries its own stamps (the context still holds an outer call's).
       if (span.attributes[ATTR_PROMPT_NAME] !== undefined) return;
@@ -77,8 +93,8 @@ export class PromptSpanProcessor implements SpanProcessor {
     }
   }
 
-  /** No-op. */
-  onEnd(_span: ReadableSpan): void {}
+  /** No-op (the SDK passes its `ReadableSpan`). */
+  onEnd(_span: unknown): void {}
 
   /** Nothing is buffered. */
   forceFlush(): Promise<void> {

@@ -102,14 +102,16 @@ function observedIterator(target: object, it: AsyncIterator<unknown>, hooks: Str
         step = Promise.resolve(it.next(...args));
       } catch (err) {
         hooks.fail(err);
-        return Promise.reject(err as Error);
+        return Promise.reject(err);
       }
       return step.then(
         (r) => {
           // An aborted stream (OpenAI's `controller.abort()`, Anthropic's `abort()`) ends with
           // done: true but was not read to its end: it must not count as a completed call.
-          if (r.done) (wasAborted(target) ? hooks.abandon() : hooks.complete());
-          else hooks.chunk(r.value);
+          if (r.done) {
+            if (wasAborted(target)) hooks.abandon();
+            else hooks.complete();
+          } else hooks.chunk(r.value);
           return r;
         },
         (err: unknown) => {
@@ -124,7 +126,7 @@ function observedIterator(target: object, it: AsyncIterator<unknown>, hooks: Str
     },
     throw(err?: unknown) {
       hooks.abandon();
-      return typeof it.throw === 'function' ? Promise.resolve(it.throw(err)) : Promise.reject(err as Error);
+      return typeof it.throw === 'function' ? Promise.resolve(it.throw(err)) : Promise.reject(err);
     },
     [Symbol.asyncIterator]() {
       return this;

@@ -14,6 +14,7 @@ import { oneLine, safeForTerminal } from '../../src/internal/terminal.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 /** Everything a terminal could act on: C0 (but tab/newline), DEL, C1, bidi controls, line separators. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const HOSTILE = 'ok\u001b[2J\u001b]0;pwned\u0007\u009b31m\rXX\u202egnp.exe\u2066\u0008';
 const AUTHOR = 'mallory\u001b[8m';

@@ -5,7 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +23,7 @@ describe.skipIf(!hasDist)('packed tarball', () => {
     run('npm', ['pack', '--pack-destination', dir, '--silent'], root);
     const tarball = (await readdir(dir)).find((f) => f.endsWith('.tgz'))!;
     await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, tarball), '@opentelemetry/api@^1.9.0', `typescript@${require_version('typescript')}`], dir);
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, tarball), '@opentelemetry/api@1.7.0', `typescript@${require_version('typescript')}`], dir);
   }, 300_000);
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -33,6 +34,50 @@ describe.skipIf(!hasDist)('packed tarball', () => {
     expect(files.every((f) => /^package\/(dist\/|package\.json$|README\.md$|LICENSE)/.test(f))).toBe(true);
     expect(files).toContain('package/dist/index.d.ts');
     expect(files).toContain('package/dist/index.d.cts');
+    expect(files).toContain('package/dist/cli.js');
+  });
+
+  it('should ship no unused build output: no source map, no CommonJS CLI', async () => {
+    const files = run('tar', ['-tzf', join(dir, (await readdir(dir)).find((f) => f.endsWith('.tgz'))!)], dir).trim().split('\n');
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    expect(files.filter((f) => /\/cli\.(cjs|d\.c?ts)$/.test(f))).toEqual([]);
+  });
+
+  it('should keep the node: prefix on every Node built-in in the shipped JavaScript', async () => {
+    const dist = join(dir, 'node_modules/promptpin/dist');
+    const files = (await readdir(dist, { recursive: true })).filter((f) => /\.(c?js)$/.test(f));
+    const builtins = builtinModules.filter((m) => !m.startsWith('_') && !m.startsWith('node:'));
+    const bare = new RegExp(`(?:\\bfrom\\s*|\\brequire\\(\\s*|\\bimport\\(\\s*)['"](?:${builtins.map((m) => m.replace(/[/.]/g, '\\$&')).join('|')})['"]`, 'g');
+    const found: string[] = [];
+    let prefixed = 0;
+    for (const f of files) {
+      const text = await readFile(join(dist, f), 'utf8');
+      for (const m of text.matchAll(bare)) found.push(`${f}: ${m[0]}`);
+      prefixed += text.match(/['"]node:[a-z_/]+['"]/g)?.length ?? 0;
+    }
+    expect(found).toEqual([]);
+    expect(prefixed).toBeGreaterThan(0);
+  });
+
+  it('should type-check a consumer that has no @opentelemetry/sdk-trace-base, libraries checked too (no TS2307)', async () => {
+    // The optional peer is not installed here (npm installs no optional peer): its absence is the point.
+    expect(existsSync(join(dir, 'node_modules/@opentelemetry/sdk-trace-base'))).toBe(false);
+    const code = `import { PromptClient, PromptSpanProcessor } from 'promptpin';
+const processor = new PromptSpanProcessor({ fromBaggage: true });
+const done: Promise<void> = processor.shutdown(); void done;
+const client: Promise<PromptClient> = PromptClient.create({ source: './prompts' }); void client;
+`;
+    await writeFile(join(dir, 'peerless.mts'), code);
+    await writeFile(join(dir, 'peerless.cts'), code);
+    const tsc = join(dir, 'node_modules/typescript/bin/tsc');
+    // No --skipLibCheck: with it, an unresolved import in our .d.ts silently becomes `any`.
+    let out = '';
+    try {
+      run('node', [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', 'peerless.mts', 'peerless.cts'], dir);
+    } catch (err) {
+      out = String((err as { stdout?: string }).stdout);
+    }
+    expect(out).toBe('');
   });
 
   it('should work with import and with require', () => {

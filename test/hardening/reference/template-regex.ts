@@ -65,7 +65,7 @@ export function parseTemplate(src: string): ParsedTemplate {
   const messages: TemplateMessage[] = [];
   const placeholders: string[] = [];
   const seen = new Set<string>();
-  let top: { statics: string[]; vars: string[] } = { statics: [''], vars: [] };
+  const top: { statics: string[]; vars: string[] } = { statics: [''], vars: [] };
   let outsideText = '';
   let open: Open | null = null;
   let sawBlock = false;

@@ -1,8 +1,8 @@
 import { ErrorCode, PromptError } from '../errors.js';
 import type { Registry } from '../registry/types.js';
 import type { ParsePromptFileResult } from '../registry/version.js';
-import type { Source } from '../sources/source.js';
-import type { UrlCacheStore } from '../sources/url-cache.js';
+import type { Source } from './source.js';
+import type { UrlCacheStore } from './url-cache.js';
 
 /**
  * What only Node can do, plugged into the runtime by the Node entry (`src/node.ts`, picked by the
