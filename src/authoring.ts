@@ -4,7 +4,7 @@
  * judge. Node only (YAML, the file system).
  * @packageDocumentation
  */
-export { checkFolder, compileFolder, releaseRegressionProblem } from './registry/registry.js';
+export { checkFolder, compileFolder, folderFilesOf, releaseRegressionProblem } from './registry/registry.js';
 export type { FolderCheck, FolderFiles } from './registry/registry.js';
 export { parsePromptFile, formatPromptFile } from './registry/prompt-file.js';
 export { parseLock } from './registry/lock.js';

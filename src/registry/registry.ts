@@ -20,6 +20,23 @@ export interface FolderFiles {
   readonly lockText?: string;
 }
 
+/**
+ * The {@link FolderFiles} of a prompts folder given as `{ relative path: text }` (in-memory
+ * `{ files }` data): `*.prompt` files, `promptpin.yaml` and `promptpin.lock`; other paths are
+ * ignored. Own properties only.
+ */
+export function folderFilesOf(files: Readonly<Record<string, string>>): FolderFiles {
+  const promptFiles: { path: string; text: string }[] = [];
+  let releaseText: string | undefined;
+  let lockText: string | undefined;
+  for (const [path, text] of Object.entries(files)) {
+    if (path === RELEASE_FILE) releaseText = text;
+    else if (path === LOCK_FILE) lockText = text;
+    else if (path.endsWith('.prompt')) promptFiles.push({ path, text });
+  }
+  return { promptFiles, ...(releaseText !== undefined ? { releaseText } : {}), ...(lockText !== undefined ? { lockText } : {}) };
+}
+
 /** Everything learned from a folder: the registry when valid, every problem, and unlocked versions. */
 export interface FolderCheck {
   readonly registry: Registry | null;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { parseLock } from '../../src/registry/lock.js';
 import { parsePromptFile } from '../../src/registry/prompt-file.js';
-import { checkFolder, compileFolder, parseCompiledRegistry, registryToJson, type FolderFiles } from '../../src/registry/registry.js';
+import { checkFolder, compileFolder, folderFilesOf, parseCompiledRegistry, registryToJson } from '../../src/registry/registry.js';
 import { parseRegistryText } from '../../src/sources/file-source.js';
 import { exampleFiles, mutated } from './fuzz-support.js';
 
@@ -19,16 +19,7 @@ export const FILES = exampleFiles();
 export const PROMPT_PATHS = Object.keys(FILES).filter((p) => p.endsWith('.prompt'));
 
 /** The folder-reader shape of a `{ path: text }` map. */
-export function folderOf(files: Record<string, string>): FolderFiles {
-  const promptFiles = Object.entries(files)
-    .filter(([p]) => p.endsWith('.prompt'))
-    .map(([path, text]) => ({ path, text }));
-  return {
-    promptFiles,
-    ...(files['promptpin.yaml'] !== undefined ? { releaseText: files['promptpin.yaml'] } : {}),
-    ...(files['promptpin.lock'] !== undefined ? { lockText: files['promptpin.lock'] } : {}),
-  };
-}
+export const folderOf = folderFilesOf;
 
 const checked = (files: Record<string, string>): 'accepted' | 'rejected' => (checkFolder(folderOf(files)).registry !== null ? 'accepted' : 'rejected');
 

@@ -9,7 +9,7 @@
 import { rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkFolder, compileFolder, type FolderFiles } from '../../src/authoring.js';
+import { checkFolder, compileFolder, folderFilesOf, type FolderFiles } from '../../src/authoring.js';
 import { createFolderSource, createMemorySource, ErrorCode, isPromptError, PromptClient, PromptError, registryToJson, type GuardBreachEvent, type RegistryChangeEvent } from '../../src/node.js';
 import { formatLock } from '../../src/registry/lock.js';
 import { releaseRegressionProblem } from '../../src/registry/registry.js';
@@ -17,7 +17,7 @@ import { readFolderSettled } from '../../src/sources/folder-source.js';
 import { GREET_V1, GREET_V2, releaseYaml, writeFolder } from '../support/folders.js';
 
 function lockFor(files: Record<string, string>): string {
-  const check = checkFolder({ promptFiles: Object.entries(files).filter(([p]) => p.endsWith('.prompt')).map(([path, text]) => ({ path, text })) });
+  const check = checkFolder({ promptFiles: folderFilesOf(files).promptFiles });
   const lock = new Map<string, Map<number, string>>();
   for (const v of check.versions) {
     if (!lock.has(v.name)) lock.set(v.name, new Map());

@@ -3,6 +3,7 @@
  * a number written in it. Every test here would hang or run out of memory on 5fefc9e (a loop from
  * 1 to the largest version number); it must simply complete, with a bounded number of issues.
  */
+import { registryErrorOf } from '../support/errors.js';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,34 +11,15 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/cli.js';
 import type { Io } from '../../src/cli/context.js';
-import { checkFolder, compileFolder, rollbackRelease, releaseVersion, startRollout, type FolderFiles } from '../../src/authoring.js';
-import { ErrorCode, isPromptError, parseCompiledRegistry, PromptClient, RegistryError, registryToJson } from '../../src/index.js';
+import { checkFolder, compileFolder, folderFilesOf, rollbackRelease, releaseVersion, startRollout } from '../../src/authoring.js';
+import { ErrorCode, parseCompiledRegistry, PromptClient, registryToJson } from '../../src/index.js';
 import { addToLock } from '../../src/registry/edit.js';
 import { formatLock, parseLock } from '../../src/registry/lock.js';
 import { describeVersions, MAX_VERSION, maxVersion, nextVersion, versionGaps, versionNumberProblem, versionRuns } from '../../src/registry/version-numbers.js';
 import { ROOT } from '../cli/helpers.js';
 import { GREET_V1, GREET_V2, releaseYaml, writeFolder } from '../support/folders.js';
 
-function folder(files: Record<string, string>): FolderFiles {
-  return {
-    promptFiles: Object.entries(files)
-      .filter(([p]) => p.endsWith('.prompt'))
-      .map(([path, text]) => ({ path, text })),
-    ...(files['promptpin.yaml'] !== undefined ? { releaseText: files['promptpin.yaml'] } : {}),
-    ...(files['promptpin.lock'] !== undefined ? { lockText: files['promptpin.lock'] } : {}),
-  };
-}
-
-function registryErrorOf(fn: () => unknown): RegistryError {
-  try {
-    fn();
-  } catch (err) {
-    expect(isPromptError(err)).toBe(true);
-    expect(err).toBeInstanceOf(RegistryError);
-    return err as RegistryError;
-  }
-  throw new Error('expected a RegistryError');
-}
+const folder = folderFilesOf;
 
 const three = { 'support-agent/1.prompt': GREET_V1, 'support-agent/2.prompt': GREET_V2, 'support-agent/3.prompt': GREET_V1.replace('Be brief.', 'Be short.') };
 

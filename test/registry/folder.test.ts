@@ -1,31 +1,12 @@
+import { registryErrorOf } from '../support/errors.js';
 import { describe, expect, it } from 'vitest';
-import { checkFolder, compileFolder, type FolderFiles } from '../../src/authoring.js';
-import { ErrorCode, isPromptError, parseCompiledRegistry, RegistryError, registryToJson } from '../../src/index.js';
+import { checkFolder, compileFolder, folderFilesOf } from '../../src/authoring.js';
+import { ErrorCode, parseCompiledRegistry, registryToJson } from '../../src/index.js';
 import { formatLock } from '../../src/registry/lock.js';
 import { nameProblem } from '../../src/registry/names.js';
 import { GREET_ROLLOUT, GREET_V1, GREET_V2, greetFiles, promptFile, releaseYaml } from '../support/folders.js';
 
-function folder(files: Record<string, string>): FolderFiles {
-  const promptFiles = Object.entries(files)
-    .filter(([p]) => p.endsWith('.prompt'))
-    .map(([path, text]) => ({ path, text }));
-  return {
-    promptFiles,
-    ...(files['promptpin.yaml'] !== undefined ? { releaseText: files['promptpin.yaml'] } : {}),
-    ...(files['promptpin.lock'] !== undefined ? { lockText: files['promptpin.lock'] } : {}),
-  };
-}
-
-function registryErrorOf(fn: () => unknown): RegistryError {
-  try {
-    fn();
-  } catch (err) {
-    expect(isPromptError(err)).toBe(true);
-    expect(err).toBeInstanceOf(RegistryError);
-    return err as RegistryError;
-  }
-  throw new Error('expected a RegistryError');
-}
+const folder = folderFilesOf;
 
 function lockFor(files: Record<string, string>): string {
   const check = checkFolder(folder(files));
