@@ -38,7 +38,10 @@ interface Ranged {
  * equal as `yaml` defines it: scalars with `===` values.
  */
 export function parseYamlDocument(text: string, options: ParseOptions & DocumentOptions & SchemaOptions = {}): Document {
-  const doc = parseDocument(text, { ...options, uniqueKeys: false });
+  // logLevel 'error': the yaml package otherwise calls process.emitWarning from inside the app for
+  // odd input (a mapping key that is itself a collection); such a document is refused by the
+  // schema anyway, and library code reports through onError, never process warnings.
+  const doc = parseDocument(text, { ...options, uniqueKeys: false, logLevel: 'error' });
   if (options.uniqueKeys === false) return doc;
   // Later edits of the document see the option the caller asked for.
   doc.options.uniqueKeys = options.uniqueKeys ?? true;
