@@ -1,5 +1,5 @@
 import type { MeterProvider, Span, TracerProvider } from '@opentelemetry/api';
-import { ErrorCode, isPromptError, PromptError, PromptNotFoundError } from './errors.js';
+import { ErrorCode, PromptError, PromptNotFoundError, toPromptError } from './errors.js';
 
 import type { PromptEntry, PromptVersion, Registry, Release } from './registry/types.js';
 import { describeVersions } from './registry/version-numbers.js';
@@ -195,11 +195,6 @@ type Events = {
   error: PromptError;
   breach: GuardBreachEvent;
 };
-
-function toPromptError(err: unknown): PromptError {
-  if (isPromptError(err)) return err;
-  return new PromptError(ErrorCode.SOURCE_LOAD_FAILED, err instanceof Error ? err.message : String(err), { cause: err });
-}
 
 /** Turns the `source` option into a {@link Source}. */
 function sourceFrom(options: PromptClientOptions, watch: boolean, onError: (err: PromptError) => void): Source {

@@ -181,3 +181,13 @@ export class PromptNotFoundError extends PromptError {
 export function isPromptError(err: unknown): err is PromptError {
   return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[BRAND] === true;
 }
+
+/**
+ * `err` itself when it is a {@link PromptError}; else a PromptError with `code` (default
+ * SOURCE_LOAD_FAILED: the loads and fetches that can fail with anything), keeping `err` as cause.
+ * @internal
+ */
+export function toPromptError(err: unknown, code: ErrorCode = ErrorCode.SOURCE_LOAD_FAILED): PromptError {
+  if (isPromptError(err)) return err;
+  return new PromptError(code, err instanceof Error ? err.message : String(err), { cause: err });
+}

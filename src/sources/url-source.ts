@@ -1,5 +1,5 @@
 import { sha256Stream } from '../internal/sha256.js';
-import { ErrorCode, isPromptError, PromptError } from '../errors.js';
+import { ErrorCode, isPromptError, PromptError, toPromptError } from '../errors.js';
 import type { Registry } from '../registry/types.js';
 import { nodeHook } from './node-hooks.js';
 import { redactUrl as redact, type RegistryCacheEntry, type UrlCacheStore } from './url-cache.js';
@@ -773,10 +773,6 @@ function causeCode(err: unknown): string {
   return '';
 }
 
-function toPromptError(err: unknown): PromptError {
-  if (isPromptError(err)) return err;
-  return new PromptError(ErrorCode.SOURCE_LOAD_FAILED, err instanceof Error ? err.message : String(err), { cause: err });
-}
 
 /**
  * Creates a {@link Source} that reads a compiled registry (`promptpin build`) from an HTTP(S) URL
