@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTypes } from '../../src/cli/types.js';
 import { compileFolder } from '../../src/registry/registry.js';
 import { readFolder } from '../../src/sources/folder-source.js';
+import { tsc, writeTsconfig } from '../support/typecheck.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -33,28 +33,6 @@ export function app(client: PromptClient, fromConfig: string): void {
 }
 `;
 
-function tsc(project: string): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, out: `${stdout}${stderr}` });
-    });
-  });
-}
-
-async function writeTsconfig(dir: string, name: string, files: string[]): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(
-    path,
-    JSON.stringify({
-      extends: join(ROOT, 'tsconfig.json'),
-      compilerOptions: { noEmit: true, paths: { promptpin: [join(ROOT, 'src', 'index.ts')] }, typeRoots: [join(ROOT, 'node_modules', '@types')] },
-      include: [],
-      files,
-    }),
-  );
-  return path;
-}
-
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'promptpin-names-'));
@@ -72,12 +50,12 @@ describe('promptpin types: prompt names', () => {
     await writeFile(join(dir, 'app.ts'), APP);
     await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
 
-    const withTypes = await tsc(await writeTsconfig(dir, 'tsconfig.with.json', ['app.ts', 'promptpin-env.d.ts']));
+    const withTypes = tsc(await writeTsconfig(dir, ['app.ts', 'promptpin-env.d.ts'], 'tsconfig.with.json'));
     const appErrors = withTypes.out.split('\n').filter((l) => /(app\.ts|promptpin-env\.d\.ts)\(\d+,\d+\)/.test(l));
     expect(appErrors).toEqual([]);
 
     // Control: without the declarations any name passes, so every @ts-expect-error is unused.
-    const without = await tsc(await writeTsconfig(dir, 'tsconfig.without.json', ['app.ts']));
+    const without = tsc(await writeTsconfig(dir, ['app.ts'], 'tsconfig.without.json'));
     expect(without.code).not.toBe(0);
     expect(without.out.match(/Unused '@ts-expect-error' directive/g)).toHaveLength(4);
   }, 240_000);
