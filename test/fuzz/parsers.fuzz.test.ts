@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PromptClient } from '../../src/client.js';
 import { createMemorySource } from '../../src/sources/memory-source.js';
-import { FUZZ_SEED, isTypedError, prototypeKeys, runs, tally, type Tally } from './fuzz-support.js';
+import { FUZZ_SEED, isTypedError, mutated, prototypeKeys, runs, tally, type Tally } from './fuzz-support.js';
 import { FILES, FUZZ_TARGETS } from './targets.js';
 
 // Every generated input is accepted or rejected with the library's typed error; nothing else is
@@ -45,7 +45,6 @@ describe('fuzz: every input is accepted or rejected with a typed error', () => {
 
   it('should keep serving the last good registry, unchanged, when a reload is rejected', async () => {
     const t = (tallies['client reload (mutated folder)'] = tally());
-    const { mutated } = await import('./fuzz-support.js');
     const source = createMemorySource({ files: FILES });
     const client = await PromptClient.create({ source, watch: false, onError: () => {} });
     const good = client.status().revision;
