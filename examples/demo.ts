@@ -151,9 +151,8 @@ async function simulate(client: PromptClient): Promise<{ requests: number; candi
 const { requests, candidateRequests } = await simulate(fleet);
 const breach = breaches[0];
 if (!breach) throw new Error('the guard did not trip');
-const e = breach.evidence;
 console.log(`   guard tripped after ${requests} requests (${candidateRequests} on the candidate): ${breach.guardText}`);
-console.log(`   observed ${breach.observed.toFixed(2)} against a threshold of ${breach.threshold} (confidence sequence ${(e.lower * 100).toFixed(2)}…${(e.upper * 100).toFixed(2)}${breach.guard.maxChange !== undefined ? '%' : 'pp'}, ${e.stableN} stable / ${e.candidateN} candidate samples)`);
+console.log(`   ${breach.text}`);
 const after = Array.from({ length: 5000 }, (_, i) => fleet.get('support-agent', `after-${i}`)).filter((p) => p.slice === 'candidate').length;
 console.log(`   on_breach: rollback → this client now serves stable to everyone (${after} of 5000 users on the candidate)`);
 console.log(`   client.status(): ${JSON.stringify(fleet.status().guards.map((g) => ({ prompt: g.prompt, state: g.state, guards: g.guards })))}`);
@@ -175,7 +174,7 @@ const refusalRun = await simulate(refusalClient);
 const refusalBreach = breaches[0];
 if (!refusalBreach) throw new Error('the refusal guard did not trip');
 {
-  console.log(`   with only the refusal guard, it trips after ${refusalRun.requests} requests (${refusalRun.candidateRequests} on the candidate): refusals +${refusalBreach.observed.toFixed(2)}pp > +0.5pp`);
+  console.log(`   with only the refusal guard, it trips after ${refusalRun.requests} requests (${refusalRun.candidateRequests} on the candidate): ${refusalBreach.text}`);
 }
 await refusalClient.close();
 breaches.splice(0, breaches.length, ...firstBreach);
@@ -188,7 +187,7 @@ const entry = {
   prompt: 'support-agent',
   environment: 'production',
   change: `rollback v${breach.candidate} (stable v${breach.stable})`,
-  why: `guard ${breach.guardText} tripped: observed ${breach.observed.toFixed(2)}`,
+  why: `guard ${breach.guardText} tripped: ${breach.text}`,
   expected: 'Output length falls 10-20%. Tool-call rate and refusal rate unchanged.',
   observed: 'Refusals and tool calls back to baseline after the rollback; v2 reworked before a new rollout.',
 };

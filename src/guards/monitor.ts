@@ -219,11 +219,16 @@ function reportOf(g: CompiledGuard, j: StratifiedJudgement, side: 1 | -1): Guard
   }
   const u = g.unit;
   const sign = (x: number): string => (Number.isFinite(x) ? (x > 0 ? `+${x}` : `${x}`) : x > 0 ? '+∞' : Number.isNaN(x) ? '?' : '−∞');
-  const cmp = j.tripped ? '>' : '≤';
+  // `observed` and its interval are oriented (positive = worse); the text says which way the signal
+  // moved, so a max_decrease breach reads as a fall: `tool_call -9.38pp [-13.75, -5.01] < -5pp`.
+  const down = side === -1 && !signed;
+  const moved = (x: number): number => (down ? -x : x) + 0;
+  const [from, to] = down ? [moved(hi), moved(lo)] : [lo, hi];
+  const cmp = !j.tripped ? 'vs' : down ? '<' : '>';
   const text =
     Number.isNaN(j.estimate)
       ? `${g.spec.signal}: no data yet`
-      : `${g.spec.signal} ${sign(observed)}${u} [${sign(lo)}, ${sign(hi)}] ${j.tripped ? cmp : 'vs'} ${g.rawThreshold}${u}; n = ${fmtInt(j.candidateN)} candidate / ${fmtInt(j.stableN)} stable`;
+      : `${g.spec.signal} ${sign(moved(observed))}${u} [${sign(from)}, ${sign(to)}] ${cmp} ${down ? '-' : ''}${g.rawThreshold}${u}; n = ${fmtInt(j.candidateN)} candidate / ${fmtInt(j.stableN)} stable`;
   return Object.freeze({ unit: u, observed, interval: Object.freeze([lo, hi] as const), text });
 }
 

@@ -93,6 +93,8 @@ describe('GuardMonitor: judging and trips', () => {
     expect(trips).toHaveLength(1);
     expect(trips[0]?.guard.signal).toBe('tool_call');
     expect(trips[0]?.observed).toBeCloseTo(100, 10); // 100% − 0%: a decrease of 100pp
+    // People read the text the way the signal moved: a fall, below the (negative) threshold.
+    expect(trips[0]?.text).toMatch(/^tool_call -100pp \[-\d+(\.\d+)?, -\d+(\.\d+)?\] < -\d+(\.\d+)?pp; n = 100 candidate \/ 100 stable$/);
     // The other guard would have breached too (its counts include the last outcome).
     const refusal = m.state().guards[1];
     expect(refusal?.judgement.tripped).toBe(true);
