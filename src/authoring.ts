@@ -16,5 +16,3 @@ export type { ChangelogEntry, ParsedChangelogEntry } from './registry/changelog.
 export { RELEASE_FILE, parseGuardShorthand, formatGuard } from './registry/release.js';
 export { LOCK_FILE } from './registry/lock.js';
 
-export { changesWithoutChangelog, liveChanges } from './registry/release-diff.js';
-export type { LiveChange } from './registry/release-diff.js';

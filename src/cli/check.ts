@@ -6,9 +6,9 @@ import { parseYamlDocument } from '../internal/yaml.js';
 import { splitFrontMatter } from '../registry/prompt-file.js';
 import { CHANGELOG_FILE } from '../registry/changelog.js';
 import { listReleases } from '../registry/edit.js';
-import { changesWithoutChangelog, liveChanges, rolloutStale } from '../registry/release-diff.js';
+import { changesWithoutChangelog, liveChanges } from '../registry/release-diff.js';
 import { checkFolder, type FolderFiles } from '../registry/registry.js';
-import { RELEASE_FILE } from '../registry/release.js';
+import { parseDuration, RELEASE_FILE } from '../registry/release.js';
 import type { PromptVersion } from '../registry/types.js';
 import { compileTemplate } from '../render/compile.js';
 import { guessProvider } from '../telemetry/prompt-info.js';
@@ -93,7 +93,10 @@ export function staleWarnings(releaseText: string | undefined, now: Date): strin
   const out: string[] = [];
   for (const { environment, prompt, release } of listReleases(releaseText)) {
     const r = release.rollout;
-    if (r === undefined || !rolloutStale(r, now.getTime())) continue;
+    if (r?.started === undefined || r.window === undefined) continue;
+    const started = Date.parse(r.started);
+    const windowMs = parseDuration(r.window);
+    if (!Number.isFinite(started) || windowMs === null || started + windowMs > now.getTime()) continue;
     out.push(`${RELEASE_FILE}: the rollout of ${prompt} v${r.candidate} in ${environment} is stale: its window (${r.window} from ${r.started}) is over, so it is no longer guarded. Promote it or roll it back`);
   }
   return out;

@@ -6,7 +6,6 @@ import { oneLine, safeForTerminal } from '../internal/terminal.js';
 import { latestChangelogEntry, parseChangelog } from '../registry/changelog.js';
 import { listReleases, type ReleaseListing, type RolloutSnapshot } from '../registry/edit.js';
 import { checkFolder } from '../registry/registry.js';
-import { rolloutStale } from '../registry/release-diff.js';
 import { DEFAULT_MIN_SAMPLES, RELEASE_FILE } from '../registry/release.js';
 import { COMMON_OPTIONS, command, emit, loadFolder, makeCtx, parseVerbArgs, positionals, show, versionNumbersOf, type Io } from './context.js';
 
@@ -25,8 +24,6 @@ export interface StatusRow {
   readonly latestVersion: number;
   readonly stable: number | null;
   readonly rollout: RolloutSnapshot | null;
-  /** The rollout's window is over: it is no longer guarded until promoted or rolled back. */
-  readonly stale: boolean;
   readonly overrides: Readonly<Record<string, number>>;
   readonly lastChange: { readonly date: string; readonly author: string; readonly change: string } | null;
 }
@@ -66,13 +63,13 @@ export async function runStatus(io: Io, args: readonly string[]): Promise<number
       const envs: (string | null)[] = logged.length ? logged : [ctx.envGiven ? ctx.env : null];
       for (const environment of envs) {
         const e = latestChangelogEntry(environment === null ? changelog : changelog.filter((x) => x.environment === environment), prompt, environment ?? undefined);
-        rows.push({ prompt, environment, latestVersion, stable: null, rollout: null, stale: false, overrides: {}, lastChange: e ? { date: e.date, author: e.author, change: e.change } : null });
+        rows.push({ prompt, environment, latestVersion, stable: null, rollout: null, overrides: {}, lastChange: e ? { date: e.date, author: e.author, change: e.change } : null });
       }
       continue;
     }
     const mine = releases.filter((r) => r.prompt === prompt && (!ctx.envGiven || r.environment === ctx.env));
     if (mine.length === 0) {
-      rows.push({ prompt, environment: ctx.envGiven ? ctx.env : null, latestVersion, stable: null, rollout: null, stale: false, overrides: {}, lastChange: null });
+      rows.push({ prompt, environment: ctx.envGiven ? ctx.env : null, latestVersion, stable: null, rollout: null, overrides: {}, lastChange: null });
       continue;
     }
     for (const r of mine) {
@@ -84,7 +81,6 @@ export async function runStatus(io: Io, args: readonly string[]): Promise<number
         latestVersion,
         stable: r.release.stable ?? null,
         rollout: r.release.rollout ?? null,
-        stale: r.release.rollout !== undefined && rolloutStale(r.release.rollout, io.now().getTime()),
         overrides: r.release.overrides,
         lastChange: e ? { date: e.date, author: e.author, change: e.change } : null,
       });
@@ -125,7 +121,6 @@ export async function runStatus(io: Io, args: readonly string[]): Promise<number
       human.push(`  ${pad} rollout v${ro.candidate} at ${ro.percent}%${ro.percent === 0 ? ' (paused)' : ''}${ro.started ? ` since ${oneLine(ro.started)}` : ''}${ro.author ? ` by ${oneLine(ro.author)}` : ''}`);
       human.push(`  ${pad} guards ${oneLine(ro.guards.join(', ')) || 'none'} (${ro.minSamples ?? DEFAULT_MIN_SAMPLES} samples per arm${ro.window ? `, window ${ro.window}` : ''}, on breach ${ro.onBreach ?? 'rollback'})`);
       if (ro.expected) human.push(`  ${pad} expected: ${oneLine(ro.expected)}`);
-      if (r.stale) human.push(`  ${pad} STALE: the window (${oneLine(ro.window ?? '')}) is over, so this rollout is no longer guarded: ${command(ctx, `promote ${r.prompt}`)} or ${command(ctx, `rollback ${r.prompt} --reason "…"`)}`);
     }
     if (r.lastChange) human.push(`  ${''.padEnd(12)} last change ${oneLine(r.lastChange.date)} by ${oneLine(r.lastChange.author)}: ${oneLine(r.lastChange.change)}`);
   }

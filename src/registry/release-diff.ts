@@ -1,6 +1,5 @@
 import { parseChangelog } from './changelog.js';
-import { listReleases, type ReleaseSnapshot, type RolloutSnapshot } from './edit.js';
-import { parseDuration } from './release-model.js';
+import { listReleases, type ReleaseSnapshot } from './edit.js';
 
 /** One change to what serves, between two versions of `promptpin.yaml`. */
 export interface LiveChange {
@@ -60,15 +59,4 @@ export function changesWithoutChangelog(changes: readonly LiveChange[], baseChan
   const old = new Set(parseChangelog(baseChangelog).map(row));
   const covered = new Set(parseChangelog(headChangelog).filter((e) => !old.has(row(e))).map((e) => `${e.environment}\u0000${e.prompt}`));
   return changes.filter((c) => !covered.has(`${c.environment}\u0000${c.prompt}`));
-}
-
-/**
- * True when a rollout's `window` is over at `nowMs` (`started` + window): it is no longer guarded
- * and stays stale until someone promotes or rolls it back. False without `started` or `window`.
- */
-export function rolloutStale(rollout: RolloutSnapshot, nowMs: number): boolean {
-  if (rollout.started === undefined || rollout.window === undefined) return false;
-  const started = Date.parse(rollout.started);
-  const windowMs = parseDuration(rollout.window);
-  return Number.isFinite(started) && windowMs !== null && started + windowMs <= nowMs;
 }
