@@ -1,31 +1,21 @@
 /** `promptpin check`: validates the folder for CI, listing every problem with file and line. */
-import { execFile } from 'node:child_process';
 import { LineCounter } from 'yaml';
 import { ErrorCode, formatIssue, isPromptError, type RegistryIssue } from '../errors.js';
 import { parseYamlDocument } from '../internal/yaml.js';
 import { splitFrontMatter } from '../registry/prompt-file.js';
-import { CHANGELOG_FILE } from '../registry/changelog.js';
-import { listReleases } from '../registry/edit.js';
-import { changesWithoutChangelog, liveChanges } from '../registry/release-diff.js';
 import { checkFolder, type FolderFiles } from '../registry/registry.js';
-import { parseDuration, RELEASE_FILE } from '../registry/release.js';
 import type { PromptVersion } from '../registry/types.js';
 import { compileTemplate } from '../render/compile.js';
 import { guessProvider } from '../telemetry/prompt-info.js';
-import { COMMON_OPTIONS, command, loadFolder, makeCtx, parseVerbArgs, positionals, show, UsageError, type Io } from './context.js';
+import { COMMON_OPTIONS, command, loadFolder, makeCtx, parseVerbArgs, positionals, show, type Io } from './context.js';
 
 /** Usage of `check`. */
-export const CHECK_USAGE = `promptpin check [--dir DIR] [--json] [--base GIT_REF]
+export const CHECK_USAGE = `promptpin check [--dir DIR] [--json]
 
 Validates the prompts folder, for CI: every locked hash (no version edited in place), every version
 in the lock, references in promptpin.yaml, templates against declared variables, rollout rules
 (expected note, guards), and renders each version with the examples: its .prompt file declares.
-Exits 1 listing every problem with file:line, 0 when all is well.
-
---base REF (CI on a pull request): also compares promptpin.yaml with REF (read with git) and refuses
-every live change (a stable flip, a new or ended rollout, a percent or candidate change, overrides)
-that has no new CHANGELOG.md line for that prompt and environment: make changes with promptpin
-(rollout, ramp, promote, rollback write the line). Rollouts past their window are reported as stale.`;
+Exits 1 listing every problem with file:line, 0 when all is well.`;
 
 /** 1-based file line of `examples[index]` in a .prompt file (front matter starts on line 2). */
 function exampleLine(text: string, index: number): number | undefined {
@@ -83,55 +73,9 @@ export function providerWarnings(versions: readonly PromptVersion[]): string[] {
   return out;
 }
 
-const CHECK_OPTIONS = { ...COMMON_OPTIONS, base: { type: 'string' } } as const;
-
-/**
- * Warnings: rollouts past their `window` (`started` + window before `now`). Such a rollout is no
- * longer guarded; someone has to promote it or roll it back.
- */
-export function staleWarnings(releaseText: string | undefined, now: Date): string[] {
-  const out: string[] = [];
-  for (const { environment, prompt, release } of listReleases(releaseText)) {
-    const r = release.rollout;
-    if (r?.started === undefined || r.window === undefined) continue;
-    const started = Date.parse(r.started);
-    const windowMs = parseDuration(r.window);
-    if (!Number.isFinite(started) || windowMs === null || started + windowMs > now.getTime()) continue;
-    out.push(`${RELEASE_FILE}: the rollout of ${prompt} v${r.candidate} in ${environment} is stale: its window (${r.window} from ${r.started}) is over, so it is no longer guarded. Promote it or roll it back`);
-  }
-  return out;
-}
-
-function git(dir: string, args: readonly string[]): Promise<{ ok: boolean; out: string }> {
-  return new Promise((resolve) => {
-    execFile('git', ['-C', dir, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => resolve({ ok: err === null, out: stdout }));
-  });
-}
-
-/** The live changes since `ref` that have no changelog line, as issues. */
-async function baseIssues(dir: string, ref: string, releaseText: string | undefined, changelogText: string | undefined): Promise<RegistryIssue[]> {
-  const prefix = await git(dir, ['rev-parse', '--show-prefix']);
-  if (!prefix.ok) throw new UsageError(`--base needs the prompts folder ${dir} inside a git checkout.`, CHECK_USAGE);
-  if (ref.startsWith('-') || !(await git(dir, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).ok) {
-    throw new UsageError(`--base "${ref}" is not a commit of this repository (fetch it first in CI, e.g. git fetch origin main).`, CHECK_USAGE);
-  }
-  const at = async (file: string): Promise<string | undefined> => {
-    const r = await git(dir, ['show', `${ref}:${prefix.out.trim()}${file}`]);
-    return r.ok ? r.out : undefined;
-  };
-  const missing = changesWithoutChangelog(liveChanges(await at(RELEASE_FILE), releaseText), await at(CHANGELOG_FILE), changelogText);
-  return missing.map((c) => ({
-    code: ErrorCode.CHANGE_REFUSED,
-    file: RELEASE_FILE,
-    prompt: c.prompt,
-    field: `environments.${c.environment}.${c.prompt}`,
-    message: `${c.what} in ${c.environment} since ${ref} has no line in ${CHANGELOG_FILE}: make live changes with promptpin (rollout, ramp, promote, rollback write the line, with the why and the expected effect), or add the line`,
-  }));
-}
-
 /** Runs `check`. */
 export async function runCheck(io: Io, args: readonly string[]): Promise<number> {
-  const { values, positionals: pos } = parseVerbArgs(args, CHECK_OPTIONS, CHECK_USAGE);
+  const { values, positionals: pos } = parseVerbArgs(args, COMMON_OPTIONS, CHECK_USAGE);
   if (values.help) {
     io.out(`${CHECK_USAGE}\n`);
     return 0;
@@ -152,10 +96,9 @@ export async function runCheck(io: Io, args: readonly string[]): Promise<number>
   }
   const examples = exampleIssues(state.files, result.versions);
   issues.push(...examples.issues);
-  if (values.base !== undefined) issues.push(...(await baseIssues(ctx.dir, values.base, state.files.releaseText, state.changelogText)));
   const relIssues = issues.map((i) => (i.file ? { ...i, file: show(ctx, `${ctx.dir}/${i.file}`) } : i));
   const promptCount = new Set(result.versions.map((v) => v.name)).size;
-  const warnings = [...staleWarnings(state.files.releaseText, io.now()), ...providerWarnings(result.versions)];
+  const warnings = providerWarnings(result.versions);
   if (ctx.json) {
     io.out(`${JSON.stringify({ ok: issues.length === 0, prompts: promptCount, versions: result.versions.length, examplesRendered: examples.rendered, issues: relIssues, warnings }, null, 2)}\n`);
     return issues.length ? 1 : 0;
