@@ -70,7 +70,9 @@ function environmentsOf(value: unknown): Map<string, Map<string, Record<string, 
   return out;
 }
 
-const show = (v: unknown): string => (v === undefined ? 'none' : typeof v === 'string' ? v : canonicalJson(v));
+/** A value from the file, cut for a message (a hostile file may hold megabytes in one value). */
+const clip = (t: string): string => (t.length > 80 ? `${t.slice(0, 77)}…` : t);
+const show = (v: unknown): string => clip(v === undefined ? 'none' : typeof v === 'string' ? v : canonicalJson(v));
 
 /**
  * The live changes from `baseText` to `headText` (two `promptpin.yaml` texts; `undefined` is a
@@ -168,17 +170,28 @@ export function liveChangeProblems(input: LiveChangeCheckInput): { readonly chan
     const k = `${e.environment}\n${e.prompt}`;
     newest.set(k, Math.max(newest.get(k) ?? -Infinity, Date.parse(e.date)));
   }
-  const added = parseChangelog(input.headChangelog).filter((e) => !baseKeys.has(entryKey(e)));
+  // New lines, indexed by environment and prompt: the work stays linear in the two files' sizes.
+  const added = new Map<string, ParsedChangelogEntry[]>();
+  for (const e of parseChangelog(input.headChangelog)) {
+    if (baseKeys.has(entryKey(e))) continue;
+    const k = `${e.environment}\n${e.prompt}`;
+    const list = added.get(k);
+    if (list) list.push(e);
+    else added.set(k, [e]);
+  }
   const problems: LiveChangeProblem[] = [];
   const groups = new Map<string, LiveChange[]>();
   for (const c of changes) {
     const k = `${c.environment}\n${c.prompt}`;
-    groups.set(k, [...(groups.get(k) ?? []), c]);
+    const list = groups.get(k);
+    if (list) list.push(c);
+    else groups.set(k, [c]);
   }
   for (const [k, group] of groups) {
-    const { environment, prompt } = group[0]!;
+    const environment = clip(group[0]!.environment);
+    const prompt = clip(group[0]!.prompt);
     const floor = newest.get(k) ?? -Infinity;
-    const lines = added.filter((e) => e.prompt === prompt && e.environment === environment && Date.parse(e.date) >= floor);
+    const lines = (added.get(k) ?? []).filter((e) => Date.parse(e.date) >= floor);
     const what = group.map((c) => c.description).join('; ');
     if (lines.length === 0) {
       problems.push({

@@ -182,7 +182,38 @@ describe('promptpin check --base', () => {
   });
 });
 
+describe('promptpin check --base: a base that cannot be read', () => {
+  it('should compare everything as new when promptpin.yaml at the base is not valid YAML, and say so', async () => {
+    const good = await p.read('promptpin.yaml');
+    await p.write('promptpin.yaml', `${good}  staging: [\n`);
+    commitAll('broken');
+    git(p.cwd, 'branch', '-f', 'base');
+    await p.write('promptpin.yaml', good);
+    const r = await run(p.cwd, ['check', '--base', 'base']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('⚠ promptpin.yaml at base is not valid YAML: every release is compared as new');
+    expect(r.stdout).toContain('"support-agent" in staging: newly released: stable v2, without its changelog line');
+  });
+});
+
 describe('diffReleases (pure)', () => {
+  it('should stay linear: 20,000 releases and 20,000 changelog lines, every one logged', () => {
+    const n = 20_000;
+    const rel = (stable: number): string => `environments:\n  prod:\n${Array.from({ length: n }, (_, i) => `    p${i}: { stable: ${stable} }\n`).join('')}`;
+    const rows = Array.from({ length: n }, (_, i) => `| 2027-01-15T09:00:00Z | bo | p${i} | prod | promote v2 | | | |`).join('\n');
+    const log = `| Date | Author | Prompt | Env | Change | Why | Expected | Observed |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n${rows}\n`;
+    const { changes, problems } = liveChangeProblems({ baseRelease: rel(1), headRelease: rel(2), baseChangelog: undefined, headChangelog: log });
+    expect(changes).toHaveLength(n);
+    expect(problems).toEqual([]);
+  });
+
+  it('should cut a hostile value in its message', () => {
+    const { problems } = liveChangeProblems({ baseRelease: 'environments: { prod: { a: { stable: 1 } } }', headRelease: `environments: { prod: { a: { stable: "${'x'.repeat(100_000)}" } } }`, baseChangelog: undefined, headChangelog: undefined });
+    expect(problems[0]!.message.length).toBeLessThan(500);
+    expect(problems[0]!.message).toMatch(/stable v1 → vx{77}…, without/);
+  });
+
+
   it('should list no change for the same text, reformatted', () => {
     expect(diffReleases('environments: { prod: { a: { stable: 1 } } }', 'environments:\n  prod:\n    a:\n      stable: 1\n      overrides: { qa: 2 }\n')).toEqual([]);
   });
