@@ -57,6 +57,10 @@ console.log(`promptpin demo — prompts folder copied to ${dir}`);
 console.log(`registry ${client.status().revision?.slice(0, 19)}…, environment production`);
 
 printSplit(`1) ${USERS} users resolve "support-agent" during its 10% rollout (stable v1, candidate v2):`, split(client));
+for (const g of client.status().guards) {
+  // The shipped rollout started 2026-11-20 with a 24h window: past it, no guard judges it any more.
+  console.log(`   status(): ${g.prompt} v${g.candidate} at ${g.percent}%: ${g.stale ? 'stale (past its window: promote or roll back)' : g.state}`);
+}
 const again = split(client);
 console.log(`   resolving again gives the same split (deterministic bucketing): ${again.get('v2 (candidate)')} on the candidate`);
 
@@ -88,14 +92,15 @@ await provider.shutdown();
 // 4) The Friday scenario ------------------------------------------------------------------------
 console.log('\n4) Friday: a new 10% rollout of v2. Its candidate refuses more (0.4% → 1.3%), calls 31% fewer tools');
 console.log('   and answers 18% shorter; latency and errors are flat, so no infrastructure dashboard moves.');
-const guards: GuardSpec[] = ['refusal:+0.5pp', 'tool_call:-5pp', 'output_tokens:25%'].map((g) => parseGuardShorthand(g) as GuardSpec);
+console.log('   A team-declared signal, thumbs_down, is guarded too, but this app never records it (no data).');
+const guards: GuardSpec[] = ['refusal:+0.5pp', 'tool_call:-5pp', 'output_tokens:25%', 'thumbs_down:+2pp'].map((g) => parseGuardShorthand(g) as GuardSpec);
 const started = new Date(Date.now() - 60_000); // a minute ago: guards judge from `started` on
 await writeFile(
   releaseFile,
-  startRollout(await readFile(releaseFile, 'utf8'), 'production', 'support-agent', {
+  startRollout(`signals: { thumbs_down: rate }\n${await readFile(releaseFile, 'utf8')}`, 'production', 'support-agent', {
     candidate: 2,
     percent: 10,
-    expected: 'Output length falls 10-20%. Tool-call rate and refusal rate unchanged.',
+    expected: 'Output length falls 10-20%. Tool-call rate, refusal rate and thumbs down unchanged.',
     guards,
     author: 'ana',
     started: started.toISOString().replace(/\.\d{3}Z$/, 'Z'),
@@ -103,7 +108,13 @@ await writeFile(
   }),
 );
 const breaches: GuardBreachEvent[] = [];
-const fleet = await PromptClient.create({ source: dir, watch: false, onBreach: (e) => breaches.push(e) });
+const fleet = await PromptClient.create({
+  source: dir,
+  watch: false,
+  onBreach: (e) => breaches.push(e),
+  // A guarded signal that gets no data is reported once, after a bounded number of outcomes.
+  onError: (err) => console.log(`   onError ${err.code}: ${err.message.split('. ')[0]}`),
+});
 
 /** A fake model per arm: the candidate is the Friday regression. Seeded, so the demo is reproducible. */
 let seed = 2026;
@@ -152,10 +163,15 @@ const { requests, candidateRequests } = await simulate(fleet);
 const breach = breaches[0];
 if (!breach) throw new Error('the guard did not trip');
 console.log(`   guard tripped after ${requests} requests (${candidateRequests} on the candidate): ${breach.guardText}`);
-console.log(`   ${breach.text}`);
+// Every report speaks one unit: percentage points for rates, percent for means, rounded for people.
+console.log(`   breach: ${breach.text}`);
 const after = Array.from({ length: 5000 }, (_, i) => fleet.get('support-agent', `after-${i}`)).filter((p) => p.slice === 'candidate').length;
 console.log(`   on_breach: rollback → this client now serves stable to everyone (${after} of 5000 users on the candidate)`);
-console.log(`   client.status(): ${JSON.stringify(fleet.status().guards.map((g) => ({ prompt: g.prompt, state: g.state, guards: g.guards })))}`);
+for (const g of fleet.status().guards) {
+  console.log(`   client.status(): ${g.prompt} ${g.state}${g.stale ? ', stale' : ''}; samples ${g.samples.stable} stable / ${g.samples.candidate} candidate`);
+  for (const r of g.reports) console.log(`     ${r.guard.padEnd(18)} ${r.text}`);
+  if (g.noData.length) console.log(`     no data for ${g.noData.join(', ')}: nothing records that signal, so that guard cannot judge`);
+}
 
 // The refusal guard alone, on a fresh rollout (a new `started` starts fresh counts).
 const refusalOnly = startRollout(rollbackRelease(await readFile(releaseFile, 'utf8'), 'production', 'support-agent', { candidate: 2 }), 'production', 'support-agent', {

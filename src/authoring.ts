@@ -16,3 +16,5 @@ export type { ChangelogEntry, ParsedChangelogEntry } from './registry/changelog.
 export { RELEASE_FILE, parseGuardShorthand, formatGuard } from './registry/release.js';
 export { LOCK_FILE } from './registry/lock.js';
 
+export { declaredSignals, diffReleases, liveChangeProblems, rolloutStaleness } from './registry/release-diff.js';
+export type { LiveChange, LiveChangeCheckInput, LiveChangeKind, LiveChangeProblem, RolloutTiming } from './registry/release-diff.js';

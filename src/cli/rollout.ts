@@ -1,7 +1,8 @@
 /** `promptpin rollout <name> --to N --percent P --expect "…" --guard G …`: starts a guarded rollout. */
 import { changelogDate } from '../registry/changelog.js';
 import { readRelease, startRollout } from '../registry/edit.js';
-import { DEFAULT_MIN_SAMPLES, formatGuard, parseGuardShorthand } from '../registry/release.js';
+import { declaredSignals } from '../registry/release-diff.js';
+import { DEFAULT_MIN_SAMPLES, formatGuard, guardSignalProblem, parseGuardShorthand } from '../registry/release.js';
 import type { GuardSpec } from '../registry/types.js';
 import { CHANGE_OPTIONS, ChangeRefused, command, emit, loadFolder, makeCtx, parseVerbArgs, percentArg, positionals, requireAuthor, UsageError, versionArg, type Io } from './context.js';
 import { requireReleased, writeReleaseChange } from './release-change.js';
@@ -61,6 +62,13 @@ export async function runRollout(io: Io, args: readonly string[]): Promise<numbe
   }
   const author = requireAuthor(ctx, values.author);
   const state = await loadFolder(ctx);
+  // The loader's own rule (a guard's signal is built in or declared, its unit fits the signal's
+  // kind), checked before anything is written.
+  const signals = declaredSignals(state.files.releaseText);
+  for (const g of guards) {
+    const bad = guardSignalProblem(g, signals);
+    if (bad) throw new ChangeRefused(`Cannot start a rollout of "${name}" in ${ctx.env}: ${bad}.`);
+  }
   const expected = values.expect ?? '';
   const releaseText = startRollout(state.files.releaseText, ctx.env, name, {
     candidate,

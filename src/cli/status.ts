@@ -6,14 +6,18 @@ import { oneLine, safeForTerminal } from '../internal/terminal.js';
 import { latestChangelogEntry, parseChangelog } from '../registry/changelog.js';
 import { listReleases, type ReleaseListing, type RolloutSnapshot } from '../registry/edit.js';
 import { checkFolder } from '../registry/registry.js';
+import { rolloutStaleness } from '../registry/release-diff.js';
 import { DEFAULT_MIN_SAMPLES, RELEASE_FILE } from '../registry/release.js';
 import { COMMON_OPTIONS, command, emit, loadFolder, makeCtx, parseVerbArgs, positionals, show, versionNumbersOf, type Io } from './context.js';
 
 /** Usage of `status`. */
 export const STATUS_USAGE = `promptpin status [name] [--env ENV] [--dir DIR] [--json]
 
-Per prompt and environment: the stable version, the rollout (candidate, percent, guards, since when,
-by whom), overrides, and the last change. All environments unless --env is given.
+Per prompt and environment: the stable version, the rollout (candidate, percent, guards with their
+units: pp for rates, % for means; since when, by whom), overrides, and the last change. A rollout
+past its window is shown as stale: no guard judges it any more until it is promoted or rolled back.
+Guard verdicts (observed change, interval, signals without data) live in the running clients:
+client.status().guards. All environments unless --env is given.
 When promptpin.yaml cannot be read, still lists each prompt's latest version and last logged change,
 says why the releases cannot be shown, and exits 1.`;
 
@@ -24,6 +28,11 @@ export interface StatusRow {
   readonly latestVersion: number;
   readonly stable: number | null;
   readonly rollout: RolloutSnapshot | null;
+  /**
+   * The rollout is past its `window` (from `started`, at the CLI's clock): `since` is when the
+   * window closed. No guard judges it any more; null when it has no window or it is still open.
+   */
+  readonly stale: { readonly since: string } | null;
   readonly overrides: Readonly<Record<string, number>>;
   readonly lastChange: { readonly date: string; readonly author: string; readonly change: string } | null;
 }
@@ -63,13 +72,13 @@ export async function runStatus(io: Io, args: readonly string[]): Promise<number
       const envs: (string | null)[] = logged.length ? logged : [ctx.envGiven ? ctx.env : null];
       for (const environment of envs) {
         const e = latestChangelogEntry(environment === null ? changelog : changelog.filter((x) => x.environment === environment), prompt, environment ?? undefined);
-        rows.push({ prompt, environment, latestVersion, stable: null, rollout: null, overrides: {}, lastChange: e ? { date: e.date, author: e.author, change: e.change } : null });
+        rows.push({ prompt, environment, latestVersion, stable: null, rollout: null, stale: null, overrides: {}, lastChange: e ? { date: e.date, author: e.author, change: e.change } : null });
       }
       continue;
     }
     const mine = releases.filter((r) => r.prompt === prompt && (!ctx.envGiven || r.environment === ctx.env));
     if (mine.length === 0) {
-      rows.push({ prompt, environment: ctx.envGiven ? ctx.env : null, latestVersion, stable: null, rollout: null, overrides: {}, lastChange: null });
+      rows.push({ prompt, environment: ctx.envGiven ? ctx.env : null, latestVersion, stable: null, rollout: null, stale: null, overrides: {}, lastChange: null });
       continue;
     }
     for (const r of mine) {
@@ -81,6 +90,7 @@ export async function runStatus(io: Io, args: readonly string[]): Promise<number
         latestVersion,
         stable: r.release.stable ?? null,
         rollout: r.release.rollout ?? null,
+        stale: r.release.rollout ? rolloutStaleness(r.release.rollout, io.now()) : null,
         overrides: r.release.overrides,
         lastChange: e ? { date: e.date, author: e.author, change: e.change } : null,
       });
@@ -121,6 +131,10 @@ export async function runStatus(io: Io, args: readonly string[]): Promise<number
       human.push(`  ${pad} rollout v${ro.candidate} at ${ro.percent}%${ro.percent === 0 ? ' (paused)' : ''}${ro.started ? ` since ${oneLine(ro.started)}` : ''}${ro.author ? ` by ${oneLine(ro.author)}` : ''}`);
       human.push(`  ${pad} guards ${oneLine(ro.guards.join(', ')) || 'none'} (${ro.minSamples ?? DEFAULT_MIN_SAMPLES} samples per arm${ro.window ? `, window ${ro.window}` : ''}, on breach ${ro.onBreach ?? 'rollback'})`);
       if (ro.expected) human.push(`  ${pad} expected: ${oneLine(ro.expected)}`);
+      if (r.stale) {
+        const here = { ...ctx, env: r.environment ?? ctx.env };
+        human.push(`  ${pad} STALE: its ${oneLine(ro.window ?? '')} window closed at ${r.stale.since}; no guard judges it any more. Promote or roll back: ${command(here, `promote ${r.prompt}`)} · ${command(here, `rollback ${r.prompt} --reason "…"`)}`);
+      }
     }
     if (r.lastChange) human.push(`  ${''.padEnd(12)} last change ${oneLine(r.lastChange.date)} by ${oneLine(r.lastChange.author)}: ${oneLine(r.lastChange.change)}`);
   }

@@ -16,7 +16,7 @@ import { parseYamlDocument, parseYamlSafely } from '../internal/yaml.js';
 import { collapseLineBreaks, isLf, stripSuffixWithSpace } from '../internal/text.js';
 import { formatLock, parseLock, type Lock } from './lock.js';
 import { splitFrontMatter } from './prompt-file.js';
-import { DEFAULT_MIN_SAMPLES, expectedNoteProblem, parseDuration } from './release.js';
+import { BUILTIN_SIGNALS, DEFAULT_MIN_SAMPLES, expectedNoteProblem, parseDuration } from './release.js';
 import type { BreachAction, GuardSpec } from './types.js';
 import { MAX_VERSION, versionNumberProblem } from './version-numbers.js';
 
@@ -116,8 +116,16 @@ function guardText(g: unknown): string {
     const t = sign(v);
     return stripSuffixWithSpace(t, t.endsWith('pp') ? 'pp' : '%');
   };
-  if (r.max_increase !== undefined) return `${signal}:+${value(r.max_increase)}pp`;
-  if (r.max_decrease !== undefined) return `${signal}:-${value(r.max_decrease)}pp`;
+  // A one-sided guard keeps the unit it was written in (`max_increase: 10%` on a mean is `+10%`);
+  // a plain number takes the signal's own unit (pp for a rate, % for a built-in mean).
+  const unit = (v: unknown): string => {
+    const t = (str(v) ?? '').trim();
+    if (t.endsWith('%')) return '%';
+    if (t.endsWith('pp')) return 'pp';
+    return BUILTIN_SIGNALS[signal] === 'mean' ? '%' : 'pp';
+  };
+  if (r.max_increase !== undefined) return `${signal}:+${value(r.max_increase)}${unit(r.max_increase)}`;
+  if (r.max_decrease !== undefined) return `${signal}:-${value(r.max_decrease)}${unit(r.max_decrease)}`;
   if (r.max_change !== undefined) return `${signal}:${value(r.max_change)}%`;
   return signal;
 }
