@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ErrorCode, RegistryError, type RegistryIssue } from '../errors.js';
-import { canonicalJson, LIMITS, parseJsonSafely, zodIssuesAt } from '../internal/safe-data.js';
+import { canonicalJson, LIMITS, parseJsonSafely, safeParse, zodIssuesAt } from '../internal/safe-data.js';
 import { sha256Hex } from '../internal/sha256.js';
 import { nameProblem } from './names.js';
 import { RELEASE_FILE, validateReleases } from './release-model.js';
@@ -133,10 +133,10 @@ const validatedVersions = new LRUCache<string, { readonly raw: string; readonly 
 
 const CompiledSchema = z.object({
   schemaVersion: z.number(),
-  revision: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  revision: z.string().check(z.regex(/^sha256:[0-9a-f]{64}$/)),
   prompts: z.record(
     z.string(),
-    z.strictObject({ versions: z.record(z.string().regex(/^[1-9]\d*$/), z.looseObject({ hash: z.string(), template: z.string() })) }),
+    z.strictObject({ versions: z.record(z.string().check(z.regex(/^[1-9]\d*$/)), z.looseObject({ hash: z.string(), template: z.string() })) }),
   ),
   environments: z.unknown(),
 });
@@ -165,7 +165,7 @@ export function parseCompiledRegistry(value: unknown, file: string = 'registry.j
     }
     if (issues.length) throw registryError(issues);
   }
-  const result = CompiledSchema.safeParse(value);
+  const result = safeParse(CompiledSchema, value);
   if (!result.success) {
     throw registryError(zodIssuesAt(result.error, { file }));
   }
