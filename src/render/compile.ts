@@ -1,7 +1,7 @@
-import { LRUCache } from 'lru-cache';
 import * as z from 'zod/mini';
 import type { $ZodIssue } from 'zod/v4/core';
 import { PromptRenderError, type VariableIssue } from '../errors.js';
+import { BoundedCache } from '../internal/lru.js';
 // Linear scan: the regular expressions it replaces took 45 s on 80 KB of newlines in a value.
 import { trimBlankLines } from '../internal/text.js';
 import { safeParse } from '../internal/safe-data.js';
@@ -216,7 +216,7 @@ function describeIssue(issue: $ZodIssue, variables: Readonly<Record<string, Vari
   return { variable: name, message: `expected ${declared}, got ${got}` };
 }
 
-const cache = new LRUCache<string, CompiledTemplate>({ max: 2000 });
+const cache = new BoundedCache<string, CompiledTemplate>({ max: 2000 });
 
 /** Returns the compiled template of a version, from the cache keyed by its content hash. */
 export function compiledTemplateFor(version: PromptVersion): CompiledTemplate {
