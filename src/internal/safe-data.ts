@@ -1,6 +1,5 @@
 import * as z from 'zod/mini';
-import type { $ZodError, $ZodIssue } from 'zod/v4/core';
-import en from 'zod/v4/locales/en.js';
+import { en } from 'zod/locales';
 import { ErrorCode, type RegistryIssue } from '../errors.js';
 
 /** Bounds applied to every YAML or JSON document read from a source. */
@@ -100,11 +99,11 @@ export interface IssuePlace {
   /** Extra fields for every issue (prompt, version), or computed from the issue's path. */
   readonly extra?: (path: readonly string[]) => { readonly prompt?: string; readonly version?: number };
   /** Rewrites a message (e.g. to list the allowed keys). */
-  readonly message?: (issue: $ZodIssue) => string;
+  readonly message?: (issue: z.core.$ZodIssue) => string;
 }
 
 /** Converts zod issues into registry issues with file, line, field and a message. */
-export function zodIssuesAt(error: $ZodError, place: IssuePlace): RegistryIssue[] {
+export function zodIssuesAt(error: z.core.$ZodError, place: IssuePlace): RegistryIssue[] {
   return error.issues.map((issue) => {
     const line = place.lineOf?.(issue.path as (string | number)[]);
     return {

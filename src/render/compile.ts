@@ -1,5 +1,4 @@
 import * as z from 'zod/mini';
-import type { $ZodIssue } from 'zod/v4/core';
 import { PromptRenderError, type VariableIssue } from '../errors.js';
 import { BoundedCache } from '../internal/lru.js';
 // Linear scan: the regular expressions it replaces took 45 s on 80 KB of newlines in a value.
@@ -194,7 +193,7 @@ export function compileTemplate(version: Pick<PromptVersion, 'name' | 'version' 
   return Object.freeze({ kind: parsed.kind, render });
 }
 
-function describeIssue(issue: $ZodIssue, variables: Readonly<Record<string, VariableSpec>>, vars: unknown): VariableIssue {
+function describeIssue(issue: z.core.$ZodIssue, variables: Readonly<Record<string, VariableSpec>>, vars: unknown): VariableIssue {
   if (issue.code === 'unrecognized_keys') {
     const declared = Object.keys(variables);
     return {

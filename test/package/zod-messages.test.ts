@@ -230,3 +230,27 @@ describe('zod-made messages stay word for word', () => {
     `);
   });
 });
+
+describe('zod/mini locale', () => {
+  it("should leave an app's own zod locale in charge, as zod's classic API does", async () => {
+    const z = await import('zod/mini');
+    const t = compileTemplate({ name: 'p', version: 1, template: 'Hi {{who}}', variables: { who: { type: 'string', optional: false } } });
+    const rootMessage = (): string => {
+      try {
+        t.render('x' as never);
+        return 'rendered';
+      } catch (err) {
+        return (err as Error).message.split('\n')[1]!.trim();
+      }
+    };
+    expect(rootMessage()).toBe('✖ (variables): Invalid input: expected object, received string');
+    const before = z.config().localeError;
+    z.config(z.locales.fr());
+    try {
+      expect(rootMessage()).toMatch(/^✖ \(variables\): Entrée invalide/);
+    } finally {
+      z.config({ localeError: before });
+    }
+    expect(rootMessage()).toBe('✖ (variables): Invalid input: expected object, received string');
+  });
+});
