@@ -1,4 +1,5 @@
-import type { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { ErrorCode, type RegistryIssue } from '../errors.js';
 
 /** Bounds applied to every YAML or JSON document read from a source. */
@@ -102,7 +103,7 @@ export interface IssuePlace {
 }
 
 /** Converts zod issues into registry issues with file, line, field and a message. */
-export function zodIssuesAt(error: z.ZodError, place: IssuePlace): RegistryIssue[] {
+export function zodIssuesAt(error: z.core.$ZodError, place: IssuePlace): RegistryIssue[] {
   return error.issues.map((issue) => {
     const line = place.lineOf?.(issue.path as (string | number)[]);
     return {
@@ -114,4 +115,16 @@ export function zodIssuesAt(error: z.ZodError, place: IssuePlace): RegistryIssue
       ...(line !== undefined ? { line } : {}),
     };
   });
+}
+
+/**
+ * `schema.safeParse(value)` with zod's English messages. `zod/mini` (the runtime's zod, a tenth of
+ * the classic API's size) loads no locale, so its messages would all read "Invalid input"; the
+ * classic API sets English when the first schema is built. This does the same, the first time a
+ * schema parses: English becomes the default only when no locale is set, so an app's own
+ * `z.config(z.locales.xx())` still wins, exactly as with the classic API.
+ */
+export function safeParse<T extends z.ZodMiniType>(schema: T, value: unknown): ReturnType<T['safeParse']> {
+  if (z.config().localeError === undefined) z.config(en());
+  return schema.safeParse(value) as ReturnType<T['safeParse']>;
 }

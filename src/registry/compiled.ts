@@ -1,7 +1,7 @@
-import { LRUCache } from 'lru-cache';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ErrorCode, RegistryError, type RegistryIssue } from '../errors.js';
-import { canonicalJson, LIMITS, parseJsonSafely, zodIssuesAt } from '../internal/safe-data.js';
+import { BoundedCache } from '../internal/lru.js';
+import { canonicalJson, LIMITS, parseJsonSafely, safeParse, zodIssuesAt } from '../internal/safe-data.js';
 import { sha256Hex } from '../internal/sha256.js';
 import { nameProblem } from './names.js';
 import { RELEASE_FILE, validateReleases } from './release-model.js';
@@ -126,17 +126,17 @@ function environmentsToJson(envs: ReadonlyMap<string, ReadonlyMap<string, Releas
 }
 
 /** Versions already validated from compiled registries, by name, version and hash (bounded by size). */
-const validatedVersions = new LRUCache<string, { readonly raw: string; readonly version: PromptVersion }>({
+const validatedVersions = new BoundedCache<string, { readonly raw: string; readonly version: PromptVersion }>({
   maxSize: 64 * 1024 * 1024,
-  sizeCalculation: (entry) => Math.max(1, entry.raw.length * 2),
+  sizeOf: (entry) => Math.max(1, entry.raw.length * 2),
 });
 
 const CompiledSchema = z.object({
   schemaVersion: z.number(),
-  revision: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  revision: z.string().check(z.regex(/^sha256:[0-9a-f]{64}$/)),
   prompts: z.record(
     z.string(),
-    z.strictObject({ versions: z.record(z.string().regex(/^[1-9]\d*$/), z.looseObject({ hash: z.string(), template: z.string() })) }),
+    z.strictObject({ versions: z.record(z.string().check(z.regex(/^[1-9]\d*$/)), z.looseObject({ hash: z.string(), template: z.string() })) }),
   ),
   environments: z.unknown(),
 });
@@ -165,7 +165,7 @@ export function parseCompiledRegistry(value: unknown, file: string = 'registry.j
     }
     if (issues.length) throw registryError(issues);
   }
-  const result = CompiledSchema.safeParse(value);
+  const result = safeParse(CompiledSchema, value);
   if (!result.success) {
     throw registryError(zodIssuesAt(result.error, { file }));
   }

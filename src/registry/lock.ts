@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ErrorCode, type RegistryIssue } from '../errors.js';
-import { LIMITS, type YamlProblem, zodIssuesAt } from '../internal/safe-data.js';
+import { LIMITS, safeParse, type YamlProblem, zodIssuesAt } from '../internal/safe-data.js';
 import { parseYamlSafely } from '../internal/yaml.js';
 import { parseVersionKey, versionNumberProblem } from './version-numbers.js';
 
@@ -22,7 +22,13 @@ export type Lock = ReadonlyMap<string, ReadonlyMap<number, string>>;
 
 const LockSchema = z.strictObject({
   lockVersion: z.literal(1),
-  prompts: z.record(z.string(), z.record(z.string().regex(/^[1-9]\d*$/, 'versions are positive integers'), z.string().regex(/^sha256:[0-9a-f]{64}$/, 'hashes look like sha256:<64 hex digits>'))).default({}),
+  prompts: z._default(
+    z.record(
+      z.string(),
+      z.record(z.string().check(z.regex(/^[1-9]\d*$/, 'versions are positive integers')), z.string().check(z.regex(/^sha256:[0-9a-f]{64}$/, 'hashes look like sha256:<64 hex digits>'))),
+    ),
+    {},
+  ),
 });
 
 /** Parses `promptpin.lock`. */
@@ -37,7 +43,7 @@ export function parseLock(text: string, file: string = LOCK_FILE): { lock: Lock;
     issues.push({ code: ErrorCode.INVALID_CONFIG, file, message: `invalid YAML: ${p.message}; regenerate it with \`promptpin lock\``, ...(p.line !== undefined ? { line: p.line } : {}) });
     return { lock, issues };
   }
-  const result = LockSchema.safeParse(parsed.value ?? { lockVersion: 1 });
+  const result = safeParse(LockSchema, parsed.value ?? { lockVersion: 1 });
   if (!result.success) {
     issues.push(...zodIssuesAt(result.error, { file, lineOf: (path) => parsed.lineOf(path) }));
     return { lock, issues };

@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ErrorCode, type RegistryIssue } from '../errors.js';
-import { zodIssuesAt } from '../internal/safe-data.js';
+import { safeParse, zodIssuesAt } from '../internal/safe-data.js';
 import { nameProblem } from './names.js';
 import type { GuardSpec, PromptEntry, Release, Rollout } from './types.js';
 import { describeVersions } from './version-numbers.js';
@@ -10,27 +10,33 @@ export const DEFAULT_MIN_SAMPLES = 500;
 /** The release file's name inside a prompts folder. */
 export const RELEASE_FILE = 'promptpin.yaml';
 
+/** Refuses `v` from inside a transform with `message` (zod/mini transforms get the parse payload). */
+function refuse(payload: z.core.ParsePayload, v: string, message: string): never {
+  payload.issues.push({ code: 'custom', message, input: v });
+  return z.NEVER;
+}
+
 const num = (unit: 'pp' | '%') =>
-  z.union([z.number(), z.string()]).transform((v, ctx) => {
-    if (typeof v === 'number') return v;
-    const m = new RegExp(`^\\s*[+-]?(\\d+(?:\\.\\d+)?)\\s*${unit === '%' ? '%' : 'pp'}\\s*$`).exec(v);
-    if (!m) {
-      ctx.addIssue({ code: 'custom', message: `"${v}" is not a threshold: write it like ${unit === 'pp' ? '0.5pp (percentage points)' : '25% (relative change)'}` });
-      return z.NEVER;
-    }
-    return Number(m[1]);
-  });
+  z.pipe(
+    z.union([z.number(), z.string()]),
+    z.transform((v, payload) => {
+      if (typeof v === 'number') return v;
+      const m = new RegExp(`^\\s*[+-]?(\\d+(?:\\.\\d+)?)\\s*${unit === '%' ? '%' : 'pp'}\\s*$`).exec(v);
+      if (!m) return refuse(payload, v, `"${v}" is not a threshold: write it like ${unit === 'pp' ? '0.5pp (percentage points)' : '25% (relative change)'}`);
+      return Number(m[1]);
+    }),
+  );
 
 /** A threshold with its unit: `0.5pp`, `10%`, or a plain number (the signal's own unit). */
-const threshold = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return { value: v, unit: undefined as 'pp' | '%' | undefined };
-  const m = /^\s*[+-]?(\d+(?:\.\d+)?)\s*(pp|%)\s*$/.exec(v);
-  if (!m) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a threshold: write it like 0.5pp (percentage points, for a rate) or 10% (relative change, for a mean)` });
-    return z.NEVER;
-  }
-  return { value: Number(m[1]), unit: m[2] as 'pp' | '%' };
-});
+const threshold = z.pipe(
+  z.union([z.number(), z.string()]),
+  z.transform((v, payload) => {
+    if (typeof v === 'number') return { value: v, unit: undefined as 'pp' | '%' | undefined };
+    const m = /^\s*[+-]?(\d+(?:\.\d+)?)\s*(pp|%)\s*$/.exec(v);
+    if (!m) return refuse(payload, v, `"${v}" is not a threshold: write it like 0.5pp (percentage points, for a rate) or 10% (relative change, for a mean)`);
+    return { value: Number(m[1]), unit: m[2] as 'pp' | '%' };
+  }),
+);
 
 /** Kind of a signal: `rate` (a boolean per call; thresholds in pp) or `mean` (a number; thresholds in %). */
 export type SignalKind = 'rate' | 'mean';
@@ -48,7 +54,7 @@ export const BUILTIN_SIGNALS: Readonly<Record<string, SignalKind>> = Object.free
 
 const SIGNAL_NAME = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 
-const SignalsSchema = z.record(z.string().regex(SIGNAL_NAME, 'signal names use letters, digits, _ and .'), z.enum(['rate', 'mean'], { error: 'a signal is declared as rate (a boolean per call) or mean (a number per call)' }));
+const SignalsSchema = z.record(z.string().check(z.regex(SIGNAL_NAME, 'signal names use letters, digits, _ and .')), z.enum(['rate', 'mean'], { error: 'a signal is declared as rate (a boolean per call) or mean (a number per call)' }));
 
 function editDistance(a: string, b: string): number {
   if (Math.abs(a.length - b.length) > 3) return 99;
@@ -90,39 +96,41 @@ export function guardSignalProblem(g: GuardSpec, signals: Readonly<Record<string
   return null;
 }
 
+const positiveInt = () => z.number().check(z.int(), z.positive());
+
 const GuardYamlSchema = z.strictObject({
-  signal: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'signal names use letters, digits, _ and .')
-    .refine((s) => s !== 'segment', '"segment" is the outcome\'s segment label, not a signal: use by_segment: true on a guard to judge per segment'),
-  max_increase: threshold.optional(),
-  max_decrease: threshold.optional(),
-  max_change: num('%').optional(),
-  by_segment: z.boolean().optional(),
+  signal: z.string().check(
+    z.regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'signal names use letters, digits, _ and .'),
+    z.refine((s) => s !== 'segment', '"segment" is the outcome\'s segment label, not a signal: use by_segment: true on a guard to judge per segment'),
+  ),
+  max_increase: z.optional(threshold),
+  max_decrease: z.optional(threshold),
+  max_change: z.optional(num('%')),
+  by_segment: z.optional(z.boolean()),
 });
 
 const RolloutYamlSchema = z.strictObject({
-  candidate: z.number().int().positive(),
-  percent: z.number().min(0, 'percent is 0–100').max(100, 'percent is 0–100'),
-  salt: z.string().min(1).optional(),
-  started: z.string().optional(),
-  author: z.string().optional(),
+  candidate: positiveInt(),
+  percent: z.number().check(z.gte(0, 'percent is 0–100'), z.lte(100, 'percent is 0–100')),
+  salt: z.optional(z.string().check(z.minLength(1))),
+  started: z.optional(z.string()),
+  author: z.optional(z.string()),
   expected: z.string({ error: 'a rollout needs an expected: note naming the signal that should move and its direction' }),
   guards: z.array(GuardYamlSchema, { error: 'a rollout needs guards: at least one regression threshold' }),
-  min_samples: z.number().int().min(1).optional(),
-  window: z.union([z.string(), z.number()]).optional(),
-  on_breach: z.enum(['rollback', 'alert']).optional(),
+  min_samples: z.optional(z.number().check(z.int(), z.gte(1))),
+  window: z.optional(z.union([z.string(), z.number()])),
+  on_breach: z.optional(z.enum(['rollback', 'alert'])),
 });
 
 const ReleaseYamlSchema = z.strictObject({
-  stable: z.number().int().positive(),
-  rollout: RolloutYamlSchema.optional(),
-  overrides: z.record(z.string(), z.number().int().positive()).optional(),
+  stable: positiveInt(),
+  rollout: z.optional(RolloutYamlSchema),
+  overrides: z.optional(z.record(z.string(), positiveInt())),
 });
 
 const ReleaseFileSchema = z.strictObject({
-  signals: SignalsSchema.optional(),
-  environments: z.record(z.string().min(1), z.record(z.string(), ReleaseYamlSchema).nullable()).default({}),
+  signals: z.optional(SignalsSchema),
+  environments: z._default(z.record(z.string().check(z.minLength(1)), z.nullable(z.record(z.string(), ReleaseYamlSchema))), {}),
 });
 
 /** The raw (YAML-shaped) release file. */
@@ -257,7 +265,7 @@ export function validateReleases(
     }
     if (issues.length) return { environments, issues };
   }
-  const result = ReleaseFileSchema.safeParse(value);
+  const result = safeParse(ReleaseFileSchema, value);
   if (!result.success) {
     issues.push(
       ...zodIssuesAt(result.error, {

@@ -1,7 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { sha256Hex } from '../internal/sha256.js';
 import { ErrorCode, type RegistryIssue } from '../errors.js';
-import { canonicalJson, deepFreeze, zodIssuesAt } from '../internal/safe-data.js';
+import { canonicalJson, deepFreeze, safeParse, zodIssuesAt } from '../internal/safe-data.js';
 import { parseTemplate, TemplateSyntaxError } from '../render/template.js';
 import type { PromptOperation, PromptVersion, VariableSpec } from './types.js';
 
@@ -15,23 +15,23 @@ const SCALAR_TYPES = ['string', 'number', 'integer', 'boolean'] as const;
 const VariableDeclSchema = z.union([
   z.enum(SCALAR_TYPES),
   z.strictObject({
-    type: z.enum([...SCALAR_TYPES, 'enum']).optional(),
-    enum: z.array(z.string()).min(1).optional(),
-    optional: z.boolean().optional(),
-    default: z.union([z.string(), z.number(), z.boolean()]).optional(),
-    description: z.string().optional(),
+    type: z.optional(z.enum([...SCALAR_TYPES, 'enum'])),
+    enum: z.optional(z.array(z.string()).check(z.minLength(1))),
+    optional: z.optional(z.boolean()),
+    default: z.optional(z.union([z.string(), z.number(), z.boolean()])),
+    description: z.optional(z.string()),
   }),
 ]);
 
 const FrontMatterSchema = z.strictObject({
-  model: z.string().min(1, 'model is required (provider model id, e.g. gpt-4o-mini)'),
-  provider: z.string().min(1).optional(),
-  operation: z.enum(['chat', 'text_completion']).optional(),
-  params: z.record(z.string(), z.unknown()).optional(),
-  variables: z.record(z.string(), VariableDeclSchema).optional(),
-  author: z.string().optional(),
-  message: z.string().optional(),
-  examples: z.array(z.record(z.string(), z.unknown())).optional(),
+  model: z.string().check(z.minLength(1, 'model is required (provider model id, e.g. gpt-4o-mini)')),
+  provider: z.optional(z.string().check(z.minLength(1))),
+  operation: z.optional(z.enum(['chat', 'text_completion'])),
+  params: z.optional(z.record(z.string(), z.unknown())),
+  variables: z.optional(z.record(z.string(), VariableDeclSchema)),
+  author: z.optional(z.string()),
+  message: z.optional(z.string()),
+  examples: z.optional(z.array(z.record(z.string(), z.unknown()))),
 });
 
 /** The parts of a version that the content hash covers. */
@@ -111,7 +111,7 @@ export function buildVersion(data: unknown, template: string, ctx: VersionContex
     }
   }
   if (issues.length > 0) return { ok: false, issues };
-  const result = FrontMatterSchema.safeParse(data);
+  const result = safeParse(FrontMatterSchema, data);
   if (!result.success) {
     issues.push(
       ...zodIssuesAt(result.error, {

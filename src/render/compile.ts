@@ -1,8 +1,9 @@
-import { LRUCache } from 'lru-cache';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { PromptRenderError, type VariableIssue } from '../errors.js';
+import { BoundedCache } from '../internal/lru.js';
 // Linear scan: the regular expressions it replaces took 45 s on 80 KB of newlines in a value.
 import { trimBlankLines } from '../internal/text.js';
+import { safeParse } from '../internal/safe-data.js';
 import type { PromptVersion, VariableSpec } from '../registry/types.js';
 import { parseTemplate, type Role } from './template.js';
 
@@ -34,19 +35,20 @@ interface Check {
 }
 
 /** The zod schema equivalent of a variable declaration: the source of truth for error messages. */
-export function variablesSchema(variables: Readonly<Record<string, VariableSpec>>): z.ZodObject {
-  const shape: Record<string, z.ZodType> = {};
+export function variablesSchema(variables: Readonly<Record<string, VariableSpec>>): z.ZodMiniObject {
+  const shape: Record<string, z.ZodMiniType> = {};
   for (const [name, spec] of Object.entries(variables)) {
-    let t: z.ZodType;
+    let t: z.ZodMiniType;
     switch (spec.type) {
       case 'string':
         t = z.string();
         break;
       case 'number':
-        t = z.number().finite();
+        // zod 4's number() refuses NaN and ±Infinity itself (classic's .finite() was a no-op).
+        t = z.number();
         break;
       case 'integer':
-        t = z.number().int();
+        t = z.number().check(z.int());
         break;
       case 'boolean':
         t = z.boolean();
@@ -55,7 +57,7 @@ export function variablesSchema(variables: Readonly<Record<string, VariableSpec>
         t = z.enum(spec.values as [string, ...string[]]);
         break;
     }
-    shape[name] = spec.optional ? t.optional() : t;
+    shape[name] = spec.optional ? z.optional(t) : t;
   }
   return z.strictObject(shape);
 }
@@ -103,7 +105,7 @@ export function compileTemplate(version: Pick<PromptVersion, 'name' | 'version' 
     leadSlot: m.role !== undefined && m.statics[0] === '' && m.vars.length > 0 ? index.get(m.vars[0]!)! : -1,
     trailSlot: m.role !== undefined && m.statics[m.statics.length - 1] === '' && m.vars.length > 0 ? index.get(m.vars[m.vars.length - 1]!)! : -1,
   }));
-  let schema: z.ZodObject | undefined;
+  let schema: z.ZodMiniObject | undefined;
   const values: string[] = new Array<string>(declaredCount).fill('');
 
   /** Returns false when the fast path cannot vouch for `vars`. Fills `values` when it can. */
@@ -152,7 +154,7 @@ export function compileTemplate(version: Pick<PromptVersion, 'name' | 'version' 
 
   const slowCheck = (vars: unknown): void => {
     schema ??= variablesSchema(version.variables);
-    const result = schema.safeParse(ownCopy(vars));
+    const result = safeParse(schema, ownCopy(vars));
     if (!result.success) {
       const issues: VariableIssue[] = result.error.issues.map((issue) => describeIssue(issue, version.variables, vars));
       throw new PromptRenderError(version.name, version.version, issues, { cause: result.error });
@@ -213,7 +215,7 @@ function describeIssue(issue: z.core.$ZodIssue, variables: Readonly<Record<strin
   return { variable: name, message: `expected ${declared}, got ${got}` };
 }
 
-const cache = new LRUCache<string, CompiledTemplate>({ max: 2000 });
+const cache = new BoundedCache<string, CompiledTemplate>({ max: 2000 });
 
 /** Returns the compiled template of a version, from the cache keyed by its content hash. */
 export function compiledTemplateFor(version: PromptVersion): CompiledTemplate {

@@ -20,11 +20,12 @@ const outDir = join(root, '.tmp/runtime-bundle');
 
 /**
  * Size ceiling of the bundled app (min+gzip, dependencies included), enforced here so it can only
- * go down. The issue's budget is 50 KB; today zod's full API (about 450 KB minified) is on the
- * runtime path (compiled-registry and variable validation): moving those schemas to `zod/mini`
- * is what the budget needs (see the note on issue 10).
+ * go down. The issue's budget is 50 KB. Measured: 140.5 KB with zod's classic API on the runtime
+ * path; 59.0 KB once the schemas moved to `zod/mini`; 53.8 KB once a small bounded cache replaced
+ * lru-cache. What remains is src (about 38 KB), zod/mini with its English messages (about 10 KB),
+ * @opentelemetry/api (3 KB) and @noble/hashes (2 KB); see the note on issue 10.
  */
-const CEILING_BYTES = 150 * 1024;
+const CEILING_BYTES = 54 * 1024;
 
 describe('runtime entry, bundled for the browser', () => {
   it('should bundle with no Node built-in and no YAML, then run get + render + call', async () => {
