@@ -1,6 +1,6 @@
+import { LRUCache } from 'lru-cache';
 import * as z from 'zod/mini';
 import { ErrorCode, RegistryError, type RegistryIssue } from '../errors.js';
-import { BoundedCache } from '../internal/lru.js';
 import { canonicalJson, LIMITS, parseJsonSafely, safeParse, zodIssuesAt } from '../internal/safe-data.js';
 import { sha256Hex } from '../internal/sha256.js';
 import { nameProblem } from './names.js';
@@ -126,9 +126,9 @@ function environmentsToJson(envs: ReadonlyMap<string, ReadonlyMap<string, Releas
 }
 
 /** Versions already validated from compiled registries, by name, version and hash (bounded by size). */
-const validatedVersions = new BoundedCache<string, { readonly raw: string; readonly version: PromptVersion }>({
+const validatedVersions = new LRUCache<string, { readonly raw: string; readonly version: PromptVersion }>({
   maxSize: 64 * 1024 * 1024,
-  sizeOf: (entry) => Math.max(1, entry.raw.length * 2),
+  sizeCalculation: (entry) => Math.max(1, entry.raw.length * 2),
 });
 
 const CompiledSchema = z.object({

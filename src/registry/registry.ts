@@ -1,5 +1,5 @@
+import { LRUCache } from 'lru-cache';
 import { ErrorCode, type RegistryIssue } from '../errors.js';
-import { BoundedCache } from '../internal/lru.js';
 import { parseLock, LOCK_FILE, type Lock } from './lock.js';
 import { nameProblem } from './names.js';
 import { parsePromptFile } from './prompt-file.js';
@@ -54,9 +54,9 @@ const PROMPT_PATH = /^(.+)\/([1-9]\d*)\.prompt$/;
  * Parsed `.prompt` files by path and exact text (bounded by size): a reload after one file changed
  * parses that file, not the folder. Versions are frozen, so sharing them is safe.
  */
-const parsedFiles = new BoundedCache<string, ReturnType<typeof parsePromptFile>>({
+const parsedFiles = new LRUCache<string, ReturnType<typeof parsePromptFile>>({
   maxSize: 32 * 1024 * 1024,
-  sizeOf: (_v, key) => Math.max(1, key.length * 2),
+  sizeCalculation: (_v, key) => Math.max(1, key.length * 2),
 });
 
 function parseCached(text: string, name: string, version: number, path: string): ReturnType<typeof parsePromptFile> {

@@ -1,6 +1,6 @@
+import { LRUCache } from 'lru-cache';
 import * as z from 'zod/mini';
 import { PromptRenderError, type VariableIssue } from '../errors.js';
-import { BoundedCache } from '../internal/lru.js';
 // Linear scan: the regular expressions it replaces took 45 s on 80 KB of newlines in a value.
 import { trimBlankLines } from '../internal/text.js';
 import { safeParse } from '../internal/safe-data.js';
@@ -215,7 +215,7 @@ function describeIssue(issue: z.core.$ZodIssue, variables: Readonly<Record<strin
   return { variable: name, message: `expected ${declared}, got ${got}` };
 }
 
-const cache = new BoundedCache<string, CompiledTemplate>({ max: 2000 });
+const cache = new LRUCache<string, CompiledTemplate>({ max: 2000 });
 
 /** Returns the compiled template of a version, from the cache keyed by its content hash. */
 export function compiledTemplateFor(version: PromptVersion): CompiledTemplate {

@@ -21,11 +21,12 @@ const outDir = join(root, '.tmp/runtime-bundle');
 /**
  * Size ceiling of the bundled app (min+gzip, dependencies included), enforced here so it can only
  * go down. The issue's budget is 50 KB. Measured: 140.5 KB with zod's classic API on the runtime
- * path; 59.0 KB once the schemas moved to `zod/mini`; 53.8 KB once a small bounded cache replaced
- * lru-cache. What remains is src (about 38 KB), zod/mini with its English messages (about 10 KB),
- * @opentelemetry/api (3 KB) and @noble/hashes (2 KB); see the note on issue 10.
+ * path; 59.0 KB once the schemas moved to `zod/mini`. What remains is src (about 38 KB), zod/mini
+ * with its English messages (about 10 KB), lru-cache (5.5 KB), @opentelemetry/api (3 KB) and
+ * @noble/hashes (2 KB). A hand-written cache in place of lru-cache measured 53.8 KB, but lru-cache
+ * is a chosen dependency (we do not write by hand what it does); see the note on issue 10.
  */
-const CEILING_BYTES = 54 * 1024;
+const CEILING_BYTES = 60 * 1024;
 
 describe('runtime entry, bundled for the browser', () => {
   it('should bundle with no Node built-in and no YAML, then run get + render + call', async () => {
