@@ -266,6 +266,11 @@ export class PromptClient {
       ...(options.baggage !== undefined ? { baggage: options.baggage } : {}),
       ...(options.telemetry !== undefined ? { mode: options.telemetry } : {}),
       ...(options.semconv !== undefined ? { semconv: options.semconv } : {}),
+      // Guards judge a rollout's outcomes; only a guard on latency_ms needs calls timed.
+      wantsLatency: (prompt) => {
+        const key = this.#state.plans.get(prompt.name)?.guardKey;
+        return key !== undefined && this.#guards.wantsLatency(key);
+      },
       onError,
     });
     this.#guards = new GuardCoordinator({

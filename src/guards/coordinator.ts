@@ -67,6 +67,8 @@ interface Entry {
   samples: { stable: number; candidate: number };
   outcomes: number;
   noDataReported: boolean;
+  /** A guard judges `latency_ms`: calls must be timed. */
+  readonly latency: boolean;
 }
 
 /** Per-client guard bookkeeping: one monitor per live rollout, kept across reloads of the same rollout. @internal */
@@ -112,7 +114,7 @@ export class GuardCoordinator {
       ...(rollout.windowMs !== undefined ? { windowMs: rollout.windowMs } : {}),
     });
     this.#rolledBack.delete(key);
-    this.#entries.set(key, { prompt, stable, rollout, judged, monitor, startedAt, breach: null, samples: { stable: 0, candidate: 0 }, outcomes: 0, noDataReported: false });
+    this.#entries.set(key, { prompt, stable, rollout, judged, monitor, startedAt, breach: null, samples: { stable: 0, candidate: 0 }, outcomes: 0, noDataReported: false, latency: rollout.guards.some((g) => g.signal === 'latency_ms') });
   }
 
   /** Forgets rollouts that are no longer live. */
@@ -128,6 +130,11 @@ export class GuardCoordinator {
   /** True when this rollout's guard tripped with `on_breach: rollback`. Hot path. */
   isRolledBack(key: string | undefined): boolean {
     return this.#rolledBack.size !== 0 && key !== undefined && this.#rolledBack.has(key);
+  }
+
+  /** True when a guard of this rollout judges `latency_ms` (so its calls must be timed). Hot path. */
+  wantsLatency(key: string): boolean {
+    return this.#entries.get(key)?.latency === true;
   }
 
   /** Counts one outcome for the prompt's arm; trips and reports a breach. Never throws. */

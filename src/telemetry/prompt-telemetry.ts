@@ -1,7 +1,9 @@
 import {
   context,
+  createContextKey,
   INVALID_SPAN_CONTEXT,
   propagation,
+  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -87,6 +89,13 @@ export interface PromptTelemetryOptions {
    * @defaultValue `(prompt) => prompt.rolloutPercent !== undefined` (guards judge live rollouts)
    */
   readonly wantsOutcome?: (prompt: ResolvedPrompt) => boolean;
+  /**
+   * Whether `onOutcome` reads `latency_ms` (a guard on it). When it does not, and nothing else needs
+   * the latency (a recording span, an `outcome` hook, a MeterProvider), a followed call reads no
+   * clock and its outcome carries no `latency_ms`.
+   * @defaultValue `() => true`
+   */
+  readonly wantsLatency?: (prompt: ResolvedPrompt) => boolean;
   /** Environment read for the capture variable. @defaultValue process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** `full` or `stamp` (see `CallOptions.mode`). @defaultValue 'full' */
@@ -121,6 +130,18 @@ function recordTokens(m: PromptInstruments, info: PromptInfo, input: unknown, ou
 
 const NOOP_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
+const PROBE = ROOT_CONTEXT.setValue(createContextKey('promptpin.context-probe'), true);
+const probeActive = (): boolean => context.active() === PROBE;
+
+/**
+ * True when `context.with` activates a context, i.e. a context manager is registered. Without one a
+ * Context built for the call (span, call handle, baggage) is never seen by anyone: skipping it saves
+ * a Map copy per value. NB: probed at each call, since an app may register a manager at any time.
+ */
+function contextManaged(parent: Context): boolean {
+  return parent !== ROOT_CONTEXT || context.with(PROBE, probeActive);
+}
+
 /** True when `span` has the span context active in `parent` (or both are invalid). */
 function sameSpanContext(span: Span, parent: Context): boolean {
   const own = span.spanContext();
@@ -148,10 +169,13 @@ function toException(err: unknown): Exception {
   return { name: errorTypeOf(err), message: String(err) };
 }
 
-/** The outcome fields read from a result. */
-function outcomeFrom(reading: ResultReading | undefined, latencyMs: number): PromptOutcome {
-  if (reading === undefined) return { error: false, latency_ms: latencyMs };
-  const out: Record<string, boolean | number> = { error: false, latency_ms: latencyMs, refusal: reading.refusal, tool_call: reading.toolCall };
+/** The outcome fields read from a result (`latencyMs` undefined: the call was not timed). */
+function outcomeFrom(reading: ResultReading | undefined, latencyMs: number | undefined): PromptOutcome {
+  const out: Record<string, boolean | number> = { error: false };
+  if (latencyMs !== undefined) out.latency_ms = latencyMs;
+  if (reading === undefined) return out;
+  out.refusal = reading.refusal;
+  out.tool_call = reading.toolCall;
   if (reading.inputTokens !== undefined) out.input_tokens = reading.inputTokens;
   if (reading.outputTokens !== undefined) out.output_tokens = reading.outputTokens;
   return out;
@@ -186,6 +210,11 @@ class CallState implements StreamHooks, CallHandle {
     readonly opts: CallOptions<unknown, unknown> | undefined,
     readonly onOutcome: (outcome: PromptOutcome, span: Span) => void,
   ) {}
+
+  /** Milliseconds since the call started; undefined when the call is not timed (`startedAt` NaN). */
+  latency(): number | undefined {
+    return this.startedAt === this.startedAt ? this.telemetry.elapsed(this.startedAt) : undefined;
+  }
 
   sent(request: SentRequest): void {
     this.telemetry.sent(this, request);
@@ -282,7 +311,7 @@ class CallState implements StreamHooks, CallHandle {
     } catch (err) {
       t.fault(err, this.prompt, 'reading the result');
     }
-    t.finish(this, outcomeFrom(reading, t.elapsed(this.startedAt)), reading, result ?? final ?? this.stream, undefined);
+    t.finish(this, outcomeFrom(reading, this.latency()), reading, result ?? final ?? this.stream, undefined);
   }
 
   /** Completion with a reading made by a {@link ResultFollower}. */
@@ -290,7 +319,7 @@ class CallState implements StreamHooks, CallHandle {
     if (this.ended) return;
     this.ended = true;
     const r = reading as ResultReading | undefined;
-    this.telemetry.finish(this, outcomeFrom(r, this.telemetry.elapsed(this.startedAt)), r, result, undefined);
+    this.telemetry.finish(this, outcomeFrom(r, this.latency()), r, result, undefined);
   }
 
   /** An abandoned result, read so far by a {@link ResultFollower}. */
@@ -304,7 +333,8 @@ class CallState implements StreamHooks, CallHandle {
     if (this.ended) return;
     this.#end();
     // Boxed: `throw undefined` and a reason-less `Promise.reject()` are failures too.
-    this.telemetry.finish(this, { error: true, latency_ms: this.telemetry.elapsed(this.startedAt) }, undefined, undefined, { error: err });
+    const latency = this.latency();
+    this.telemetry.finish(this, latency === undefined ? { error: true } : { error: true, latency_ms: latency }, undefined, undefined, { error: err });
   }
 
   abandon(): void {
@@ -339,6 +369,7 @@ export class PromptTelemetry {
   readonly #onError: (err: unknown) => void;
   readonly #clock: () => number;
   readonly #wantsOutcome: (prompt: ResolvedPrompt) => boolean;
+  readonly #wantsLatency: ((prompt: ResolvedPrompt) => boolean) | undefined;
   readonly #defaultMode: TelemetryMode;
   /** GenAI convention names in effect, read once at construction. */
   readonly conventions: GenAiConventions;
@@ -353,6 +384,7 @@ export class PromptTelemetry {
     this.#onError = options.onError;
     this.#clock = options.clock ?? (() => performance.now());
     this.#wantsOutcome = options.wantsOutcome ?? ((prompt) => prompt.rolloutPercent !== undefined);
+    this.#wantsLatency = options.wantsLatency;
     this.#compat = options.compat ?? {};
     this.#baggage = options.baggage === true;
     this.#defaultMode = options.mode === 'stamp' ? 'stamp' : 'full';
@@ -409,7 +441,7 @@ export class PromptTelemetry {
       span = this.#tracer.startSpan(stamp ? info.stampSpanName : info.spanName, { kind: stamp ? SpanKind.INTERNAL : SpanKind.CLIENT, attributes }, parent);
       recording = span.isRecording();
       if (recording && info.featureFlagEvent !== undefined) span.addEvent(EVENT_FEATURE_FLAG_EVALUATION, info.featureFlagEvent);
-      if (recording || this.#baggage || !sameSpanContext(span, parent)) {
+      if ((recording || this.#baggage || !sameSpanContext(span, parent)) && contextManaged(parent)) {
         ctx = trace.setSpan(parent, span);
         // Only recording spans have recording children for PromptSpanProcessor to stamp.
         if (recording) ctx = ctx.setValue(PROMPT_CONTEXT_KEY, info.contextAttributes);
@@ -421,8 +453,15 @@ export class PromptTelemetry {
       this.fault(err, prompt, 'starting the span');
     }
     let followed = true;
+    let timed = true;
     try {
-      followed = recording || opts?.outcome !== undefined || this.#wantsOutcome(prompt) || !this.#metrics.get().noop;
+      if (recording || opts?.outcome !== undefined) {
+        // followed and timed
+      } else if (this.#wantsOutcome(prompt)) {
+        timed = this.#wantsLatency === undefined || this.#wantsLatency(prompt) || !this.#metrics.get().noop;
+      } else {
+        followed = timed = !this.#metrics.get().noop;
+      }
     } catch (err) {
       this.fault(err, prompt, 'getting the meter');
     }
@@ -431,17 +470,19 @@ export class PromptTelemetry {
       // no live rollout to judge): run fn as is, returning its very result, at near-zero cost.
       return ctx === undefined ? fn(rendered, span) : context.with(ctx, fn, undefined, rendered, span);
     }
-    const state = new CallState(this, prompt, info, span, recording, this.#clock(), opts as CallOptions<unknown, unknown> | undefined, onOutcome);
+    const state = new CallState(this, prompt, info, span, recording, timed ? this.#clock() : Number.NaN, opts as CallOptions<unknown, unknown> | undefined, onOutcome);
     state.stamp = stamp;
     state.rendered = rendered;
-    // Request builders find the call here (to stamp what they sent, to follow their SDK's results).
-    ctx = (ctx ?? parent).setValue(CALL_HANDLE_KEY, state);
+    // Request builders find the call here (to stamp what they sent, to follow their SDK's results):
+    // in the context (after an await), and in the sync slot (before the first await, and always
+    // when no context manager is registered, where a context would be built for nobody).
+    if (ctx !== undefined || contextManaged(parent)) ctx = (ctx ?? parent).setValue(CALL_HANDLE_KEY, state);
     if (recording && this.captureOutput && !stamp) this.#captureInput(state, rendered, opts?.vars);
 
     let result: R;
     const previous = swapSyncHandle(state);
     try {
-      result = context.with(ctx, fn, undefined, rendered, span);
+      result = ctx === undefined ? fn(rendered, span) : context.with(ctx, fn, undefined, rendered, span);
     } catch (err) {
       state.fail(err);
       throw err;
@@ -577,18 +618,8 @@ export class PromptTelemetry {
     if (info !== undefined) {
       try {
         const m = this.#metrics.get();
-        m.calls.add(1, info.metricBase);
-        const latency = outcome.latency_ms;
-        // Stamp mode: the instrumentation records the gen_ai.client.* metrics; counting them here too would double them.
-        const genAi = !state.stamp;
-        if (genAi && typeof latency === 'number') {
-          m.duration.record(latency / 1000, errorType === undefined ? info.metricBase : { ...info.metricBase, [ATTR_ERROR_TYPE]: errorType });
-        }
-        // Every errors point carries error.type: `_OTHER` when the outcome (hook) reported the error.
-        if (outcome.error === true) m.errors.add(1, { ...info.metricBase, [ATTR_ERROR_TYPE]: errorType ?? ERROR_TYPE_VALUE_OTHER });
-        if (outcome.refusal === true) m.refusals.add(1, info.metricBase);
-        if (outcome.tool_call === true) m.toolCalls.add(1, info.metricBase);
-        if (genAi) recordTokens(m, info, outcome.input_tokens, outcome.output_tokens, reading, streamEnd !== 'abandoned');
+        // The API's no-op instruments record nothing: skip the calls (a few per outcome).
+        if (!m.noop) this.#recordMetrics(m, info, state, outcome, reading, errorType, streamEnd);
       } catch (err) {
         this.fault(err, prompt, 'recording metrics');
       }
@@ -603,6 +634,29 @@ export class PromptTelemetry {
     } catch (err) {
       this.fault(err, prompt, 'ending the span');
     }
+  }
+
+  #recordMetrics(
+    m: PromptInstruments,
+    info: PromptInfo,
+    state: CallState,
+    outcome: PromptOutcome,
+    reading: ResultReading | undefined,
+    errorType: string | undefined,
+    streamEnd: 'abandoned' | 'unobserved' | undefined,
+  ): void {
+    m.calls.add(1, info.metricBase);
+    const latency = outcome.latency_ms;
+    // Stamp mode: the instrumentation records the gen_ai.client.* metrics; counting them here too would double them.
+    const genAi = !state.stamp;
+    if (genAi && typeof latency === 'number') {
+      m.duration.record(latency / 1000, errorType === undefined ? info.metricBase : { ...info.metricBase, [ATTR_ERROR_TYPE]: errorType });
+    }
+    // Every errors point carries error.type: `_OTHER` when the outcome (hook) reported the error.
+    if (outcome.error === true) m.errors.add(1, { ...info.metricBase, [ATTR_ERROR_TYPE]: errorType ?? ERROR_TYPE_VALUE_OTHER });
+    if (outcome.refusal === true) m.refusals.add(1, info.metricBase);
+    if (outcome.tool_call === true) m.toolCalls.add(1, info.metricBase);
+    if (genAi) recordTokens(m, info, outcome.input_tokens, outcome.output_tokens, reading, streamEnd !== 'abandoned');
   }
 
   /** Stamps what a request builder sent on a full-mode call span. Never throws. @internal */
