@@ -51,7 +51,10 @@ const label = (key: string, text: string): string => ((names[key] = text), text)
 
 // 1. No SDK registered.
 trace.disable();
-const plain = await PromptClient.create({ source: SOURCE, watch: false });
+// The clock sits inside the example rollout's 24 h window: its guards are live and count every call.
+const WITHIN_WINDOW = Date.parse('2026-11-20T16:00:00Z');
+const plain = await PromptClient.create({ source: SOURCE, watch: false, now: () => WITHIN_WINDOW });
+const noopTracer = trace.getTracer('bench');
 summary(() => {
   bench(label('noSdkGetFn', 'no SDK · floor: get + fn()'), () => {
     const k = i++ & 1023;
@@ -67,6 +70,17 @@ summary(() => {
   bench(label('noSdkCall', 'no SDK · get + prompt.call(fn, { vars })'), () => {
     const k = i++ & 1023;
     do_not_optimize(plain.get(PROMPT, units[k]).call(fn, { vars: refundVars[k]! }));
+  });
+  bench(label('noSdkFloorSpan', 'no SDK · floor: get + render + fn in a no-op span (rollout prompt)'), () => {
+    const k = i++ & 1023;
+    const p = plain.get(ROLLOUT_PROMPT, units[k]);
+    do_not_optimize(
+      noopTracer.startActiveSpan('chat gpt-4o-mini', (span) => {
+        const r = fn(p.render(supportVars[k]!));
+        span.end();
+        return r;
+      }),
+    );
   });
   bench(label('noSdkCallRollout', 'no SDK · get + prompt.call, prompt in a guarded rollout'), () => {
     const k = i++ & 1023;
@@ -159,6 +173,8 @@ console.log('\nRatios (time per op):');
 console.log(`  no SDK:   call / (get + render + fn)        = ${ratio('noSdkCall', 'noSdkFloor')}   (target ≤ 2x)`);
 console.log(`  no SDK:   call / (get + fn), literal floor  = ${ratio('noSdkCall', 'noSdkGetFn')}   (call includes render; see above)`);
 console.log(`  no SDK:   call in a guarded rollout / floor = ${ratio('noSdkCallRollout', 'noSdkFloor')}`);
+console.log(`  no SDK:   call in a live guarded rollout / (get + render + fn + no-op span) = ${ratio('noSdkCallRollout', 'noSdkFloorSpan')}   (target ≤ 2x)`);
+console.log(`  no SDK:   guard state after the run: ${plain.status().guards[0]?.state}, samples ${JSON.stringify(plain.status().guards[0]?.samples)}`);
 console.log(`  SDK:      call / bare startActiveSpan+end   = ${ratio('sdkCall', 'sdkFloor')}   (target ≤ 1.5x)`);
 console.log(`  SDK:      call / span with same attributes  = ${ratio('sdkCall', 'sdkFloorAttrs')}   (promptpin's own share)`);
 console.log(`  SDK:      call in a guarded rollout / floor = ${ratio('sdkCallRollout', 'sdkFloor')}`);
