@@ -2,7 +2,8 @@
 import { resolve } from 'node:path';
 import { compileFolder, registryToJson } from '../registry/registry.js';
 import { checkFolder } from '../registry/registry.js';
-import { COMMON_OPTIONS, command, loadFolder, makeCtx, parseVerbArgs, positionals, show, writeAtomic, type Io } from './context.js';
+import { COMMON_OPTIONS, command, loadFolder, show, writeAtomic } from './context.js';
+import { defineVerb } from './verb.js';
 
 /** Usage of `build`. */
 export const BUILD_USAGE = `promptpin build [-o FILE] [--dir DIR]
@@ -13,14 +14,7 @@ document, validated whole. Writes FILE atomically, or prints to stdout without -
 const OPTIONS = { ...COMMON_OPTIONS, output: { type: 'string', short: 'o' } } as const;
 
 /** Runs `build`. */
-export async function runBuild(io: Io, args: readonly string[]): Promise<number> {
-  const { values, positionals: pos } = parseVerbArgs(args, OPTIONS, BUILD_USAGE);
-  if (values.help) {
-    io.out(`${BUILD_USAGE}\n`);
-    return 0;
-  }
-  const ctx = makeCtx(io, values);
-  positionals(pos, [], BUILD_USAGE);
+export const runBuild = defineVerb({ name: 'build', usage: BUILD_USAGE, options: OPTIONS }, async ({ io, ctx, values }) => {
   const state = await loadFolder(ctx);
   const registry = compileFolder(state.files);
   const json = `${JSON.stringify(registryToJson(registry), null, 2)}\n`;
@@ -40,4 +34,4 @@ export async function runBuild(io: Io, args: readonly string[]): Promise<number>
   if (ctx.json) io.out(`${JSON.stringify({ ok: true, file: show(ctx, out), revision: registry.revision, prompts: registry.prompts.size, versions }, null, 2)}\n`);
   else io.out(`${summary}\nServe it to clients with PromptClient.create({ source: 'https://…/${out.split(/[\\/]/).pop()}' }).\n`);
   return 0;
-}
+});

@@ -14,7 +14,8 @@ import { checkFolder, type FolderFiles } from '../registry/registry.js';
 import type { PromptVersion } from '../registry/types.js';
 import { compileTemplate } from '../render/compile.js';
 import { guessProvider } from '../telemetry/prompt-info.js';
-import { COMMON_OPTIONS, command, loadFolder, makeCtx, parseVerbArgs, positionals, show, UsageError, type Ctx, type Io } from './context.js';
+import { COMMON_OPTIONS, command, loadFolder, show, UsageError, type Ctx } from './context.js';
+import { defineVerb } from './verb.js';
 
 /** Usage of `check`. */
 export const CHECK_USAGE = `promptpin check [--base REF] [--dir DIR] [--json]
@@ -173,14 +174,7 @@ export function staleWarning(ctx: Ctx, s: StaleRollout): string {
 }
 
 /** Runs `check`. */
-export async function runCheck(io: Io, args: readonly string[]): Promise<number> {
-  const { values, positionals: pos } = parseVerbArgs(args, { ...COMMON_OPTIONS, base: { type: 'string' } }, CHECK_USAGE);
-  if (values.help) {
-    io.out(`${CHECK_USAGE}\n`);
-    return 0;
-  }
-  const ctx = makeCtx(io, values);
-  positionals(pos, [], CHECK_USAGE);
+export const runCheck = defineVerb({ name: 'check', usage: CHECK_USAGE, options: { ...COMMON_OPTIONS, base: { type: 'string' } } }, async ({ io, ctx, values }) => {
   const state = await loadFolder(ctx);
   const commit = values.base !== undefined ? await baseCommit(ctx, values.base) : undefined;
   const result = checkFolder(state.files);
@@ -236,4 +230,4 @@ export async function runCheck(io: Io, args: readonly string[]): Promise<number>
   }
   io.out(`${relIssues.map((i) => `✖ ${formatIssue(i)}`).join('\n')}\n\n${issues.length} problem${issues.length === 1 ? '' : 's'} in ${show(ctx, ctx.dir)}.\n`);
   return 1;
-}
+});

@@ -4,12 +4,11 @@
  * or check failed, 2 usage error.
  */
 import { readFileSync, realpathSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { formatIssue, isPromptError, type RegistryIssue } from '../errors.js';
+import { dirname, join } from 'node:path';
 import { safeForTerminal } from '../internal/terminal.js';
 import { runBuild } from './build.js';
 import { runCheck } from './check.js';
-import { ChangeRefused, DEFAULT_DIR, UsageError, type Io } from './context.js';
+import type { Io } from './context.js';
 import { runDiff } from './diff.js';
 import { runExplain } from './explain.js';
 import { runLock } from './lock.js';
@@ -22,6 +21,7 @@ import { runRollback } from './rollback.js';
 import { runRollout } from './rollout.js';
 import { runStatus } from './status.js';
 import { runTypes } from './types.js';
+import { runVerb } from './verb.js';
 
 const VERBS: Record<string, (io: Io, args: readonly string[]) => Promise<number>> = {
   publish: runPublish,
@@ -82,7 +82,6 @@ export async function main(argv: readonly string[], rawIo: Io): Promise<number> 
   // arguments): nothing it prints may drive the terminal. One pass over all output, JSON included.
   const io: Io = { ...rawIo, out: (t) => rawIo.out(safeForTerminal(t)), err: (t) => rawIo.err(safeForTerminal(t)) };
   const [verb, ...rest] = argv;
-  const json = rest.includes('--json');
   if (verb === undefined) {
     io.err(`${USAGE}\n`);
     return 2;
@@ -100,43 +99,7 @@ export async function main(argv: readonly string[], rawIo: Io): Promise<number> 
     io.err(`promptpin: unknown verb "${verb}".\n\n${USAGE}\n`);
     return 2;
   }
-  try {
-    return await run(io, rest);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`promptpin ${verb}: ${err.message}\n${err.usage ? `\nUsage: ${err.usage}\n` : ''}`);
-      return 2;
-    }
-    if (isPromptError(err)) {
-      const raw = (err as { issues?: unknown }).issues;
-      const folder = folderOf(rest, io);
-      // Issues name files relative to the prompts folder; show them relative to the working directory.
-      const list =
-        (err instanceof ChangeRefused || err.name === 'RegistryError') && Array.isArray(raw)
-          ? (raw as RegistryIssue[]).map((i) => (i.file ? { ...i, file: relative(io.cwd, join(folder, i.file)) } : i))
-          : [];
-      if (json) {
-        io.out(`${JSON.stringify({ ok: false, error: { code: err.code, message: err.message, issues: list } }, null, 2)}\n`);
-        return 1;
-      }
-      const head = err.name === 'RegistryError' ? `the prompts folder has ${list.length} problem${list.length === 1 ? '' : 's'}:` : err.message;
-      const refused = err.code === 'CHANGE_REFUSED' || err.code === 'EDIT_CONFLICT' ? 'refused: ' : '';
-      io.err(`promptpin ${verb}: ${refused}${head}${list.map((i) => `\n  ✖ ${formatIssue(i)}`).join('')}\n`);
-      return 1;
-    }
-    io.err(`promptpin ${verb}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
-  }
-}
-
-/** The prompts folder a command line names (`--dir X` or `--dir=X`), for error display. */
-function folderOf(args: readonly string[], io: Io): string {
-  let dir = DEFAULT_DIR;
-  args.forEach((a, i) => {
-    if (a === '--dir' && args[i + 1] !== undefined) dir = args[i + 1]!;
-    else if (a.startsWith('--dir=')) dir = a.slice('--dir='.length);
-  });
-  return resolve(io.cwd, dir);
+  return runVerb(verb, run, io, rest);
 }
 
 /**

@@ -13,6 +13,7 @@ import { LIMITS } from '../internal/safe-data.js';
 import { CHANGELOG_FILE } from '../registry/changelog.js';
 import { LOCK_FILE } from '../registry/lock.js';
 import { checkFolder, type FolderFiles } from '../registry/registry.js';
+import { percentProblem } from '../registry/percent.js';
 import { RELEASE_FILE } from '../registry/release.js';
 import { versionNumberProblem } from '../registry/version-numbers.js';
 import { readFolder } from '../sources/folder-source.js';
@@ -369,7 +370,7 @@ export function versionArg(text: string | undefined, what: string, usage: string
 export function percentArg(text: string | undefined, usage: string): number {
   if (text === undefined) throw new UsageError('missing percent.', usage);
   const m = /^(\d+(?:\.\d+)?)%?$/.exec(text.trim());
-  if (!m) throw new UsageError(`percent "${text}" is not a number between 0 and 100.`, usage);
+  if (!m) throw new UsageError(`${percentProblem(text)}.`, usage);
   return Number(m[1]);
 }
 

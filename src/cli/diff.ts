@@ -1,6 +1,7 @@
 /** `promptpin diff <name> A B`: template diff plus model/params/variables changes, breaking ones flagged. */
 import { checkFolder } from '../registry/registry.js';
-import { ChangeRefused, COMMON_OPTIONS, emit, knownList, loadFolder, makeCtx, parseVerbArgs, positionals, versionArg, type Io } from './context.js';
+import { ChangeRefused, COMMON_OPTIONS, emit, knownList, loadFolder, versionArg } from './context.js';
+import { defineVerb } from './verb.js';
 import { compareVersions, formatDiff } from './version-diff.js';
 
 /** Usage of `diff`. */
@@ -11,14 +12,7 @@ diff of the templates. Flags breaking changes (a new required variable, a remove
 changed variable type, a changed model, …). Exits 0 either way.`;
 
 /** Runs `diff`. */
-export async function runDiff(io: Io, args: readonly string[]): Promise<number> {
-  const { values, positionals: pos } = parseVerbArgs(args, COMMON_OPTIONS, DIFF_USAGE);
-  if (values.help) {
-    io.out(`${DIFF_USAGE}\n`);
-    return 0;
-  }
-  const ctx = makeCtx(io, values);
-  const [name, aText, bText] = positionals(pos, ['name', 'A', 'B'], DIFF_USAGE) as [string, string, string];
+export const runDiff = defineVerb({ name: 'diff', usage: DIFF_USAGE, options: COMMON_OPTIONS, positionals: ['name', 'A', 'B'] }, async ({ ctx, args: [name, aText, bText] }) => {
   const a = versionArg(aText, 'A', DIFF_USAGE);
   const b = versionArg(bText, 'B', DIFF_USAGE);
   const state = await loadFolder(ctx);
@@ -36,4 +30,4 @@ export async function runDiff(io: Io, args: readonly string[]): Promise<number> 
   const d = compareVersions(find(a), find(b));
   emit(ctx, formatDiff(d), d);
   return 0;
-}
+});

@@ -5,7 +5,8 @@ import { readRelease } from '../registry/edit.js';
 import { checkFolder } from '../registry/registry.js';
 import type { PromptVersion } from '../registry/types.js';
 import { maxVersion } from '../registry/version-numbers.js';
-import { ChangeRefused, COMMON_OPTIONS, command, emit, loadFolder, makeCtx, parseVerbArgs, positionals, type Io } from './context.js';
+import { ChangeRefused, COMMON_OPTIONS, command, emit, loadFolder } from './context.js';
+import { defineVerb } from './verb.js';
 import { compareVersions, summarizeDiff } from './version-diff.js';
 
 /** Usage of `explain`. */
@@ -32,14 +33,7 @@ function num(re: RegExp, text: string): number | undefined {
 }
 
 /** Runs `explain`. */
-export async function runExplain(io: Io, args: readonly string[]): Promise<number> {
-  const { values, positionals: pos } = parseVerbArgs(args, COMMON_OPTIONS, EXPLAIN_USAGE);
-  if (values.help) {
-    io.out(`${EXPLAIN_USAGE}\n`);
-    return 0;
-  }
-  const ctx = makeCtx(io, values);
-  const [name] = positionals(pos, ['name'], EXPLAIN_USAGE) as [string];
+export const runExplain = defineVerb({ name: 'explain', usage: EXPLAIN_USAGE, options: COMMON_OPTIONS, positionals: ['name'] }, async ({ ctx, args: [name] }) => {
   const state = await loadFolder(ctx);
   const versions = new Map<number, PromptVersion>(checkFolder(state.files).versions.filter((v) => v.name === name).map((v) => [v.version, v]));
   if (versions.size === 0) throw new ChangeRefused(`There is no prompt "${name}" in the folder.`);
@@ -143,4 +137,4 @@ export async function runExplain(io: Io, args: readonly string[]): Promise<numbe
   ];
   emit(ctx, lines.join('\n'), explanation);
   return 0;
-}
+});

@@ -1,7 +1,8 @@
 /** `promptpin lock [name]`: records the hash of every version not yet in promptpin.lock. */
 import { addToLock } from '../registry/edit.js';
 import { checkFolder } from '../registry/registry.js';
-import { ChangeRefused, COMMON_OPTIONS, command, emit, loadFolder, makeCtx, parseVerbArgs, paths, positionals, show, validateAfter, writeFolderChange, type Io } from './context.js';
+import { ChangeRefused, COMMON_OPTIONS, command, emit, loadFolder, paths, show, validateAfter, writeFolderChange } from './context.js';
+import { defineVerb } from './verb.js';
 
 /** Usage of `lock`. */
 export const LOCK_USAGE = `promptpin lock [name] [--dir DIR] [--json]
@@ -10,14 +11,7 @@ Records the content hash of every version not yet in promptpin.lock (of one prom
 A locked version is released: immutable, and \`promptpin check\` fails if its file changes.`;
 
 /** Runs `lock`. */
-export async function runLock(io: Io, args: readonly string[]): Promise<number> {
-  const { values, positionals: pos } = parseVerbArgs(args, COMMON_OPTIONS, LOCK_USAGE);
-  if (values.help) {
-    io.out(`${LOCK_USAGE}\n`);
-    return 0;
-  }
-  const ctx = makeCtx(io, values);
-  const [name] = positionals(pos, ['name'], LOCK_USAGE, 1);
+export const runLock = defineVerb({ name: 'lock', usage: LOCK_USAGE, options: COMMON_OPTIONS, positionals: ['name?'] }, async ({ ctx, args: [name] }) => {
   const state = await loadFolder(ctx);
   const check = checkFolder(state.files);
   if (check.issues.length) throw new ChangeRefused('the prompts folder has problems; fix them first (nothing was locked):', check.issues);
@@ -41,4 +35,4 @@ export async function runLock(io: Io, args: readonly string[]): Promise<number> 
     { ok: true, locked: todo, file: show(ctx, p.lock) },
   );
   return 0;
-}
+});

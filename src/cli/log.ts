@@ -2,7 +2,8 @@
 import { oneLine } from '../internal/terminal.js';
 import { parseChangelog, type ParsedChangelogEntry } from '../registry/changelog.js';
 import { parseDuration } from '../registry/release.js';
-import { COMMON_OPTIONS, command, emit, loadFolder, makeCtx, parseVerbArgs, positionals, UsageError, type Ctx, type Io } from './context.js';
+import { COMMON_OPTIONS, command, emit, loadFolder, UsageError, type Ctx } from './context.js';
+import { defineVerb } from './verb.js';
 
 /** Usage of `log`. */
 export const LOG_USAGE = `promptpin log [name] [--since 48h|7d|2026-11-20] [--env ENV] [--dir DIR] [--json]
@@ -56,14 +57,7 @@ export function newestFirst(entries: readonly ParsedChangelogEntry[]): ParsedCha
 }
 
 /** Runs `log`. */
-export async function runLog(io: Io, args: readonly string[]): Promise<number> {
-  const { values, positionals: pos } = parseVerbArgs(args, OPTIONS, LOG_USAGE);
-  if (values.help) {
-    io.out(`${LOG_USAGE}\n`);
-    return 0;
-  }
-  const ctx = makeCtx(io, values);
-  const [name] = positionals(pos, ['name'], LOG_USAGE, 1);
+export const runLog = defineVerb({ name: 'log', usage: LOG_USAGE, options: OPTIONS, positionals: ['name?'] }, async ({ io, ctx, values, args: [name] }) => {
   const since = values.since !== undefined ? sinceArg(values.since, io.now()) : undefined;
   const state = await loadFolder(ctx);
   const entries = newestFirst(parseChangelog(state.changelogText)).filter(
@@ -77,4 +71,4 @@ export async function runLog(io: Io, args: readonly string[]): Promise<number> {
     : `No changes${name ? ` of ${name}` : ''}${since ? ` since ${since.toISOString()}` : ''}${state.changelogText === undefined ? ' (no CHANGELOG.md yet)' : ''}.`;
   emit(ctx, human, entries.map(({ line: _line, ...e }) => e));
   return 0;
-}
+});

@@ -1,6 +1,7 @@
 /** `promptpin outcome <name> "…"`: records the observed outcome on the latest change of a prompt. */
 import { setChangelogOutcome } from '../registry/changelog.js';
-import { COMMON_OPTIONS, command, emit, loadFolder, makeCtx, parseVerbArgs, paths, positionals, show, writeFolderChange, type Io } from './context.js';
+import { COMMON_OPTIONS, command, emit, loadFolder, paths, show, writeFolderChange } from './context.js';
+import { defineVerb } from './verb.js';
 
 /** Usage of `outcome`. */
 export const OUTCOME_USAGE = `promptpin outcome <name> "what was observed" [--env ENV] [--dir DIR] [--json]
@@ -9,14 +10,7 @@ Records the observed outcome on the latest changelog line of <name> (with --env:
 environment). Replaces an outcome recorded before.`;
 
 /** Runs `outcome`. */
-export async function runOutcome(io: Io, args: readonly string[]): Promise<number> {
-  const { values, positionals: pos } = parseVerbArgs(args, COMMON_OPTIONS, OUTCOME_USAGE);
-  if (values.help) {
-    io.out(`${OUTCOME_USAGE}\n`);
-    return 0;
-  }
-  const ctx = makeCtx(io, values);
-  const [name, observed] = positionals(pos, ['name', 'outcome'], OUTCOME_USAGE) as [string, string];
+export const runOutcome = defineVerb({ name: 'outcome', usage: OUTCOME_USAGE, options: COMMON_OPTIONS, positionals: ['name', 'outcome'] }, async ({ ctx, args: [name, observed] }) => {
   const state = await loadFolder(ctx);
   const result = setChangelogOutcome(state.changelogText, name, observed, ctx.envGiven ? ctx.env : undefined);
   const p = paths(ctx);
@@ -33,4 +27,4 @@ export async function runOutcome(io: Io, args: readonly string[]): Promise<numbe
     { ok: true, entry: (({ line: _l, ...rest }) => rest)(e), previous: result.previous || null, file: show(ctx, p.changelog) },
   );
   return 0;
-}
+});

@@ -1,6 +1,7 @@
 /** `promptpin promote <name> [--to N]`: the candidate becomes stable (or a version is released directly). */
 import { promoteRollout, readRelease, releaseVersion } from '../registry/edit.js';
-import { CHANGE_OPTIONS, ChangeRefused, command, emit, loadFolder, makeCtx, parseVerbArgs, positionals, requireAuthor, versionArg, type Io } from './context.js';
+import { CHANGE_OPTIONS, ChangeRefused, command, emit, loadFolder, requireAuthor, versionArg } from './context.js';
+import { defineVerb } from './verb.js';
 import { requireReleased, writeReleaseChange } from './release-change.js';
 
 /** Usage of `promote`. */
@@ -13,14 +14,7 @@ release, or an environment like staging).`;
 const OPTIONS = { ...CHANGE_OPTIONS, to: { type: 'string' }, reason: { type: 'string' } } as const;
 
 /** Runs `promote`. */
-export async function runPromote(io: Io, args: readonly string[]): Promise<number> {
-  const { values, positionals: pos } = parseVerbArgs(args, OPTIONS, PROMOTE_USAGE);
-  if (values.help) {
-    io.out(`${PROMOTE_USAGE}\n`);
-    return 0;
-  }
-  const ctx = makeCtx(io, values);
-  const [name] = positionals(pos, ['name'], PROMOTE_USAGE) as [string];
+export const runPromote = defineVerb({ name: 'promote', usage: PROMOTE_USAGE, options: OPTIONS, positionals: ['name'] }, async ({ ctx, values, args: [name] }) => {
   const to = values.to !== undefined ? versionArg(values.to, '--to', PROMOTE_USAGE) : undefined;
   const author = requireAuthor(ctx, values.author);
   const state = await loadFolder(ctx);
@@ -68,4 +62,4 @@ export async function runPromote(io: Io, args: readonly string[]): Promise<numbe
     { ok: true, prompt: name, environment: ctx.env, stable: version, previous: before?.stable ?? null, files, next },
   );
   return 0;
-}
+});

@@ -8,26 +8,8 @@ import { nameProblem } from '../registry/names.js';
 import { parsePromptFile } from '../registry/prompt-file.js';
 import { checkFolder } from '../registry/registry.js';
 import { MAX_VERSION, nextVersion } from '../registry/version-numbers.js';
-import {
-  CHANGE_OPTIONS,
-  ChangeRefused,
-  command,
-  emit,
-  knownList,
-  loadFolder,
-  makeCtx,
-  parseVerbArgs,
-  paths,
-  positionals,
-  promptText,
-  requireAuthor,
-  show,
-  validateAfter,
-  versionNumbersOf,
-  writeFolderChange,
-  type Io,
-  type WriteChangeHooks,
-} from './context.js';
+import { CHANGE_OPTIONS, ChangeRefused, command, emit, knownList, loadFolder, paths, promptText, requireAuthor, show, validateAfter, versionNumbersOf, writeFolderChange } from './context.js';
+import { defineVerb } from './verb.js';
 import { compareVersions, summarizeDiff } from './version-diff.js';
 
 /** Usage of `publish`. */
@@ -42,14 +24,7 @@ Publishing never makes a version live: a rollout or promote does.`;
 const OPTIONS = { ...CHANGE_OPTIONS, from: { type: 'string' }, message: { type: 'string', short: 'm' } } as const;
 
 /** Runs `publish`. `hooks` are test seams (see {@link writeFolderChange}). */
-export async function runPublish(io: Io, args: readonly string[], hooks: WriteChangeHooks = {}): Promise<number> {
-  const { values, positionals: pos } = parseVerbArgs(args, OPTIONS, PUBLISH_USAGE);
-  if (values.help) {
-    io.out(`${PUBLISH_USAGE}\n`);
-    return 0;
-  }
-  const ctx = makeCtx(io, values);
-  const [name] = positionals(pos, ['name'], PUBLISH_USAGE) as [string];
+export const runPublish = defineVerb({ name: 'publish', usage: PUBLISH_USAGE, options: OPTIONS, positionals: ['name'] }, async ({ io, ctx, values, hooks, args: [name] }) => {
   const bad = nameProblem(name);
   if (bad) throw new ChangeRefused(`"${name}" is not a valid prompt name: ${bad}.`);
   const author = requireAuthor(ctx, values.author);
@@ -157,4 +132,4 @@ export async function runPublish(io: Io, args: readonly string[], hooks: WriteCh
     next,
   });
   return 0;
-}
+});

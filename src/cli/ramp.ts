@@ -1,6 +1,7 @@
 /** `promptpin ramp <name> P`: changes the running rollout's percent. */
 import { rampRollout, readRelease } from '../registry/edit.js';
-import { CHANGE_OPTIONS, command, emit, loadFolder, makeCtx, parseVerbArgs, percentArg, positionals, requireAuthor, type Io } from './context.js';
+import { CHANGE_OPTIONS, command, emit, loadFolder, percentArg, requireAuthor } from './context.js';
+import { defineVerb } from './verb.js';
 import { writeReleaseChange } from './release-change.js';
 
 /** Usage of `ramp`. */
@@ -12,14 +13,7 @@ when ramping up: the salt does not change.`;
 const OPTIONS = { ...CHANGE_OPTIONS, reason: { type: 'string' } } as const;
 
 /** Runs `ramp`. */
-export async function runRamp(io: Io, args: readonly string[]): Promise<number> {
-  const { values, positionals: pos } = parseVerbArgs(args, OPTIONS, RAMP_USAGE);
-  if (values.help) {
-    io.out(`${RAMP_USAGE}\n`);
-    return 0;
-  }
-  const ctx = makeCtx(io, values);
-  const [name, percentText] = positionals(pos, ['name', 'percent'], RAMP_USAGE) as [string, string];
+export const runRamp = defineVerb({ name: 'ramp', usage: RAMP_USAGE, options: OPTIONS, positionals: ['name', 'percent'] }, async ({ ctx, values, args: [name, percentText] }) => {
   const percent = percentArg(percentText, RAMP_USAGE);
   const author = requireAuthor(ctx, values.author);
   const state = await loadFolder(ctx);
@@ -45,4 +39,4 @@ export async function runRamp(io: Io, args: readonly string[]): Promise<number> 
     { ok: true, prompt: name, environment: ctx.env, candidate: rollout.candidate, stable: before.stable, from: rollout.percent, to: percent, files, next },
   );
   return 0;
-}
+});

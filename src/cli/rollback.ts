@@ -1,6 +1,7 @@
 /** `promptpin rollback <name> [--to N] --reason "…"`: one edit every running client picks up. */
 import { readRelease, rollbackRelease } from '../registry/edit.js';
-import { CHANGE_OPTIONS, ChangeRefused, command, emit, loadFolder, makeCtx, parseVerbArgs, positionals, requireAuthor, versionArg, type Io } from './context.js';
+import { CHANGE_OPTIONS, ChangeRefused, command, emit, loadFolder, requireAuthor, versionArg } from './context.js';
+import { defineVerb } from './verb.js';
 import { requireReleased, writeReleaseChange } from './release-change.js';
 
 /** Usage of `rollback`. */
@@ -13,14 +14,7 @@ Overrides (QA units pinned to a version) are kept. Watching clients reload withi
 const OPTIONS = { ...CHANGE_OPTIONS, to: { type: 'string' }, reason: { type: 'string' } } as const;
 
 /** Runs `rollback`. */
-export async function runRollback(io: Io, args: readonly string[]): Promise<number> {
-  const { values, positionals: pos } = parseVerbArgs(args, OPTIONS, ROLLBACK_USAGE);
-  if (values.help) {
-    io.out(`${ROLLBACK_USAGE}\n`);
-    return 0;
-  }
-  const ctx = makeCtx(io, values);
-  const [name] = positionals(pos, ['name'], ROLLBACK_USAGE) as [string];
+export const runRollback = defineVerb({ name: 'rollback', usage: ROLLBACK_USAGE, options: OPTIONS, positionals: ['name'] }, async ({ ctx, values, args: [name] }) => {
   const to = values.to !== undefined ? versionArg(values.to, '--to', ROLLBACK_USAGE) : undefined;
   const author = requireAuthor(ctx, values.author);
   const reason = values.reason?.trim() ?? '';
@@ -44,4 +38,4 @@ export async function runRollback(io: Io, args: readonly string[]): Promise<numb
   lines.push(`Next: record what happened: ${next.join('  ·  ')}`);
   emit(ctx, lines.join('\n'), { ok: true, prompt: name, environment: ctx.env, stable, endedRollout: before?.rollout ?? null, reason, files, next });
   return 0;
-}
+});

@@ -4,7 +4,8 @@ import { readRelease, startRollout } from '../registry/edit.js';
 import { declaredSignals } from '../registry/release-diff.js';
 import { DEFAULT_MIN_SAMPLES, formatGuard, guardSignalProblem, parseGuardShorthand } from '../registry/release.js';
 import type { GuardSpec } from '../registry/types.js';
-import { CHANGE_OPTIONS, ChangeRefused, command, emit, loadFolder, makeCtx, parseVerbArgs, percentArg, positionals, requireAuthor, UsageError, versionArg, type Io } from './context.js';
+import { CHANGE_OPTIONS, ChangeRefused, command, emit, loadFolder, percentArg, requireAuthor, UsageError, versionArg } from './context.js';
+import { defineVerb } from './verb.js';
 import { requireReleased, writeReleaseChange } from './release-change.js';
 
 /** Usage of `rollout`. */
@@ -35,14 +36,7 @@ const OPTIONS = {
 } as const;
 
 /** Runs `rollout`. */
-export async function runRollout(io: Io, args: readonly string[]): Promise<number> {
-  const { values, positionals: pos } = parseVerbArgs(args, OPTIONS, ROLLOUT_USAGE);
-  if (values.help) {
-    io.out(`${ROLLOUT_USAGE}\n`);
-    return 0;
-  }
-  const ctx = makeCtx(io, values);
-  const [name] = positionals(pos, ['name'], ROLLOUT_USAGE) as [string];
+export const runRollout = defineVerb({ name: 'rollout', usage: ROLLOUT_USAGE, options: OPTIONS, positionals: ['name'] }, async ({ io, ctx, values, args: [name] }) => {
   if (values.to === undefined) throw new UsageError('missing --to N (the candidate version).', ROLLOUT_USAGE);
   const candidate = versionArg(values.to, '--to', ROLLOUT_USAGE);
   if (values.percent === undefined) throw new UsageError('missing --percent P (0–100).', ROLLOUT_USAGE);
@@ -115,4 +109,4 @@ export async function runRollout(io: Io, args: readonly string[]): Promise<numbe
     { ok: true, prompt: name, environment: ctx.env, stable, rollout, files, next },
   );
   return 0;
-}
+});

@@ -8,7 +8,8 @@ import { listReleases, type ReleaseListing, type RolloutSnapshot } from '../regi
 import { checkFolder } from '../registry/registry.js';
 import { rolloutStaleness } from '../registry/release-diff.js';
 import { DEFAULT_MIN_SAMPLES, RELEASE_FILE } from '../registry/release.js';
-import { COMMON_OPTIONS, command, emit, loadFolder, makeCtx, parseVerbArgs, positionals, show, versionNumbersOf, type Io } from './context.js';
+import { COMMON_OPTIONS, command, emit, loadFolder, show, versionNumbersOf } from './context.js';
+import { defineVerb } from './verb.js';
 
 /** Usage of `status`. */
 export const STATUS_USAGE = `promptpin status [name] [--env ENV] [--dir DIR] [--json]
@@ -38,14 +39,7 @@ export interface StatusRow {
 }
 
 /** Runs `status`. */
-export async function runStatus(io: Io, args: readonly string[]): Promise<number> {
-  const { values, positionals: pos } = parseVerbArgs(args, COMMON_OPTIONS, STATUS_USAGE);
-  if (values.help) {
-    io.out(`${STATUS_USAGE}\n`);
-    return 0;
-  }
-  const ctx = makeCtx(io, values);
-  const [name] = positionals(pos, ['name'], STATUS_USAGE, 1);
+export const runStatus = defineVerb({ name: 'status', usage: STATUS_USAGE, options: COMMON_OPTIONS, positionals: ['name?'] }, async ({ io, ctx, args: [name] }) => {
   const state = await loadFolder(ctx);
   const check = checkFolder(state.files);
   const changelog = parseChangelog(state.changelogText);
@@ -140,4 +134,4 @@ export async function runStatus(io: Io, args: readonly string[]): Promise<number
   }
   emit(ctx, human.length ? human.join('\n') : 'No prompts in the folder.', { ok: true, rows });
   return 0;
-}
+});

@@ -16,6 +16,7 @@ import { parseYamlDocument, parseYamlSafely } from '../internal/yaml.js';
 import { collapseLineBreaks, isLf, stripSuffixWithSpace } from '../internal/text.js';
 import { formatLock, parseLock, type Lock } from './lock.js';
 import { splitFrontMatter } from './prompt-file.js';
+import { percentProblem } from './percent.js';
 import { BUILTIN_SIGNALS, DEFAULT_MIN_SAMPLES, expectedNoteProblem, parseDuration } from './release.js';
 import type { BreachAction, GuardSpec } from './types.js';
 import { MAX_VERSION, versionNumberProblem } from './version-numbers.js';
@@ -205,12 +206,6 @@ export function listReleases(text: string | undefined): ReleaseListing[] {
   return out;
 }
 
-/** Returns why `percent` is not a valid rollout percent (0–100, two decimals), or null. */
-export function percentProblem(percent: number): string | null {
-  if (!Number.isFinite(percent) || percent < 0 || percent > 100) return `percent ${percent} is not between 0 and 100`;
-  if (Math.abs(percent * 100 - Math.round(percent * 100)) > 1e-9) return `percent ${percent} has more than two decimals (the bucket grain is 0.01%)`;
-  return null;
-}
 
 function openDoc(text: string | undefined): Document {
   const doc = parseYamlDocument(text === undefined || text.trim() === '' ? 'environments: {}\n' : text, { schema: 'core', uniqueKeys: true, prettyErrors: false });

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { ErrorCode, type RegistryIssue } from '../errors.js';
 import { safeParse, zodIssuesAt } from '../internal/safe-data.js';
 import { nameProblem } from './names.js';
+import { percentProblem } from './percent.js';
 import type { GuardSpec, PromptEntry, Release, Rollout } from './types.js';
 import { describeVersions } from './version-numbers.js';
 
@@ -111,7 +112,7 @@ const GuardYamlSchema = z.strictObject({
 
 const RolloutYamlSchema = z.strictObject({
   candidate: positiveInt(),
-  percent: z.number().check(z.gte(0, 'percent is 0–100'), z.lte(100, 'percent is 0–100')),
+  percent: z.number().check(z.refine((p) => percentProblem(p) === null, { error: (issue) => percentProblem(issue.input) ?? undefined })),
   salt: z.optional(z.string().check(z.minLength(1))),
   started: z.optional(z.string()),
   author: z.optional(z.string()),
@@ -315,7 +316,6 @@ export function validateReleases(
         const before = issues.length;
         if (!entry.versions.has(r.candidate)) problem(`candidate: ${r.candidate} names a missing version of "${name}" (${known})`, ['rollout', 'candidate']);
         if (r.candidate === raw.stable) problem(`candidate and stable are both ${r.candidate}: a rollout needs a different candidate`, ['rollout', 'candidate']);
-        if (Math.abs(r.percent * 100 - Math.round(r.percent * 100)) > 1e-9) problem(`percent ${r.percent} has more than two decimals`, ['rollout', 'percent']);
         const guards: GuardSpec[] = [];
         r.guards.forEach((g, i) => {
           const set = [g.max_increase, g.max_decrease, g.max_change].filter((x) => x !== undefined);

@@ -17,6 +17,7 @@
  * @module
  */
 
+import { percentProblem } from '../registry/percent.js';
 import { murmur3_32, murmur3_32_midstate, murmur3_32_resume } from './murmur3.js';
 
 /**
@@ -56,13 +57,13 @@ export function bucketOf(salt: string, unitId: string): number {
  * gives 3333). Because the threshold only grows with `percent`, ramping up never moves a candidate
  * unit back to stable, and `0` puts nobody on the candidate while `100` puts everybody.
  *
- * @throws {RangeError} when `percent` is not a finite number in `[0, 100]`.
+ * @throws {RangeError} when `percent` is not a number from 0 to 100 with at most two decimals
+ * (the message is {@link percentProblem}'s, the one every reader of a percent gives).
  * @returns an integer in `[0, BUCKET_COUNT]`.
  */
 export function candidateThreshold(percent: number): number {
-  if (!Number.isFinite(percent) || percent < 0 || percent > 100) {
-    throw new RangeError(`rollout percent must be a number from 0 to 100, got ${String(percent)}`);
-  }
+  const problem = percentProblem(percent);
+  if (problem !== null) throw new RangeError(problem);
   return Math.round(percent * 100);
 }
 

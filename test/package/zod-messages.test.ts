@@ -77,7 +77,7 @@ describe('zod-made messages stay word for word', () => {
     ).toMatchInlineSnapshot(`
       [
         "promptpin.yaml:6 [environments.production.greet.rollout.candidate] Invalid input: expected int, received number",
-        "promptpin.yaml:7 [environments.production.greet.rollout.percent] percent is 0–100",
+        "promptpin.yaml:7 [environments.production.greet.rollout.percent] percent 200 is not a number from 0 to 100 with at most two decimals (one bucket is 0.01% of units)",
         "promptpin.yaml:8 [environments.production.greet.rollout.salt] Too small: expected string to have >=1 characters",
         "promptpin.yaml:6 [environments.production.greet.rollout.expected] a rollout needs an expected: note naming the signal that should move and its direction",
         "promptpin.yaml:6 [environments.production.greet.rollout.guards] a rollout needs guards: at least one regression threshold",

@@ -114,8 +114,13 @@ environments:
   it('should refuse a prompt with no stable release, the stable version as candidate, and bad numbers', () => {
     expect(refusal(() => startRollout(BASE, 'production', 'new-prompt', rollout()))).toContain('it has no stable release there to compare against');
     expect(refusal(() => startRollout(BASE, 'production', 'support-agent', rollout({ candidate: 2 })))).toContain('v2 is already stable');
-    expect(refusal(() => startRollout(BASE, 'production', 'support-agent', rollout({ percent: 10.005 })))).toContain('more than two decimals');
-    expect(refusal(() => startRollout(BASE, 'production', 'support-agent', rollout({ percent: 101 })))).toContain('not between 0 and 100');
+    // One percent rule, one message (src/registry/percent.ts).
+    expect(refusal(() => startRollout(BASE, 'production', 'support-agent', rollout({ percent: 10.005 })))).toMatchInlineSnapshot(
+      `"CHANGE_REFUSED: Cannot start a rollout of "support-agent" in production: percent 10.005 is not a number from 0 to 100 with at most two decimals (one bucket is 0.01% of units)."`,
+    );
+    expect(refusal(() => startRollout(BASE, 'production', 'support-agent', rollout({ percent: 101 })))).toMatchInlineSnapshot(
+      `"CHANGE_REFUSED: Cannot start a rollout of "support-agent" in production: percent 101 is not a number from 0 to 100 with at most two decimals (one bucket is 0.01% of units)."`,
+    );
     expect(refusal(() => startRollout(BASE, 'production', 'support-agent', rollout({ window: 'a day' })))).toContain('is not a duration');
   });
 });

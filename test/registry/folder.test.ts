@@ -118,8 +118,17 @@ describe('compileFolder', () => {
     const rollout = (lines: string) =>
       registryErrorOf(() => compileFolder(folder({ 'greet/1.prompt': GREET_V1, 'greet/2.prompt': GREET_V2, 'promptpin.yaml': releaseYaml(`  production:\n    greet:\n      stable: 1\n      rollout:\n${lines}`) })));
     const ok = '        candidate: 2\n        percent: 10\n        expected: Refusal rate unchanged, output length falls.\n        guards: [{ signal: refusal, max_increase: 0.5pp }]\n';
-    expect(rollout(ok.replace('percent: 10', 'percent: 120')).message).toMatch(/percent is 0–100/);
-    expect(rollout(ok.replace('percent: 10', 'percent: 10.125')).message).toMatch(/more than two decimals/);
+    // One percent rule, one message (src/registry/percent.ts), with the field and line it is at.
+    for (const [bad, shown] of [['120', '120'], ['10.125', '10.125'], ['-0.5', '-0.5']] as const) {
+      const err = rollout(ok.replace('percent: 10', `percent: ${bad}`));
+      expect(err.issues).toHaveLength(1);
+      expect(err.issues[0]).toMatchObject({
+        file: 'promptpin.yaml',
+        line: 7,
+        field: 'environments.production.greet.rollout.percent',
+        message: `percent ${shown} is not a number from 0 to 100 with at most two decimals (one bucket is 0.01% of units)`,
+      });
+    }
     expect(rollout(ok.replace('Refusal rate unchanged, output length falls.', 'should be better')).message).toMatch(/too vague/);
     expect(rollout(ok.replace('Refusal rate unchanged, output length falls.', 'We rewrote the intro paragraph entirely')).message).toMatch(/names no signal/);
     expect(rollout(ok.replace(/ {8}expected.*\n/, '')).message).toMatch(/expected: note/);
