@@ -7,6 +7,7 @@ import { nameProblem } from './names.js';
 import { RELEASE_FILE, validateReleases } from './release-model.js';
 import type { PromptEntry, PromptVersion, Registry, Release } from './types.js';
 import { buildVersion } from './version.js';
+import { INDEX_SCHEMA_VERSION, parseCompiledIndex } from './live.js';
 import { formatRuns, parseVersionKey, versionGaps, versionNumberProblem, versionRuns } from './version-numbers.js';
 
 // The compiled registry (what `promptpin build` writes and every client reads): validation,
@@ -58,28 +59,7 @@ export function registryToJson(registry: Registry): CompiledRegistry {
     const entry = registry.prompts.get(name)!;
     const versions: Record<string, Record<string, unknown>> = {};
     for (const [n, v] of [...entry.versions].sort((a, b) => a[0] - b[0])) {
-      const variables: Record<string, unknown> = {};
-      for (const [k, spec] of Object.entries(v.variables)) {
-        variables[k] = {
-          type: spec.type,
-          ...(spec.values ? { enum: spec.values } : {}),
-          ...(spec.optional && spec.default === undefined ? { optional: true } : {}),
-          ...(spec.default !== undefined ? { default: spec.default } : {}),
-          ...(spec.description !== undefined ? { description: spec.description } : {}),
-        };
-      }
-      versions[String(n)] = {
-        hash: v.hash,
-        model: v.model,
-        ...(v.provider !== undefined ? { provider: v.provider } : {}),
-        operation: v.operation,
-        params: { ...v.params },
-        variables,
-        template: v.template,
-        ...(v.author !== undefined ? { author: v.author } : {}),
-        ...(v.message !== undefined ? { message: v.message } : {}),
-        ...(v.examples !== undefined ? { examples: v.examples } : {}),
-      };
+      versions[String(n)] = versionToJson(v, true);
     }
     prompts[name] = { versions };
   }
@@ -87,7 +67,38 @@ export function registryToJson(registry: Registry): CompiledRegistry {
   return { schemaVersion: 1, revision: registry.revision, prompts, environments };
 }
 
-function environmentsToJson(envs: ReadonlyMap<string, ReadonlyMap<string, Release>>): CompiledRegistry['environments'] {
+/**
+ * One version as compiled-registry JSON; without `meta`, only what the content hash covers (the
+ * content-addressed `versions/<hash>.json` files of a compiled index).
+ * @internal
+ */
+export function versionToJson(v: PromptVersion, meta: boolean): Record<string, unknown> {
+  const variables: Record<string, unknown> = {};
+  for (const [k, spec] of Object.entries(v.variables)) {
+    variables[k] = {
+      type: spec.type,
+      ...(spec.values ? { enum: spec.values } : {}),
+      ...(spec.optional && spec.default === undefined ? { optional: true } : {}),
+      ...(spec.default !== undefined ? { default: spec.default } : {}),
+      ...(spec.description !== undefined ? { description: spec.description } : {}),
+    };
+  }
+  return {
+    hash: v.hash,
+    model: v.model,
+    ...(v.provider !== undefined ? { provider: v.provider } : {}),
+    operation: v.operation,
+    params: { ...v.params },
+    variables,
+    template: v.template,
+    ...(meta && v.author !== undefined ? { author: v.author } : {}),
+    ...(meta && v.message !== undefined ? { message: v.message } : {}),
+    ...(meta && v.examples !== undefined ? { examples: v.examples } : {}),
+  };
+}
+
+/** Releases as compiled-registry JSON (sorted). @internal */
+export function environmentsToJson(envs: ReadonlyMap<string, ReadonlyMap<string, Release>>): CompiledRegistry['environments'] {
   const environments: CompiledRegistry['environments'] = {};
   for (const env of [...envs.keys()].sort()) {
     const out: Record<string, Record<string, unknown>> = {};
@@ -153,8 +164,9 @@ export function parseCompiledRegistry(value: unknown, file: string = 'registry.j
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw registryError([{ code: ErrorCode.INVALID_CONFIG, file, message: 'a compiled registry is a JSON object; build one with `promptpin build`' }]);
   }
+  if (sv === INDEX_SCHEMA_VERSION) return parseCompiledIndex(value, file);
   if (sv !== REGISTRY_SCHEMA_VERSION) {
-    throw registryError([{ code: ErrorCode.INVALID_CONFIG, file, field: 'schemaVersion', message: `schemaVersion ${JSON.stringify(sv)} is not supported (this promptpin reads ${REGISTRY_SCHEMA_VERSION}): rebuild with a matching \`promptpin build\` or upgrade promptpin` }]);
+    throw registryError([{ code: ErrorCode.INVALID_CONFIG, file, field: 'schemaVersion', message: `schemaVersion ${JSON.stringify(sv)} is not supported (this promptpin reads ${REGISTRY_SCHEMA_VERSION} and ${INDEX_SCHEMA_VERSION}): rebuild with a matching \`promptpin build\` or upgrade promptpin` }]);
   }
   const rawPrompts = (value as { prompts?: unknown }).prompts;
   if (typeof rawPrompts === 'object' && rawPrompts !== null) {
