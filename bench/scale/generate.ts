@@ -1,7 +1,6 @@
 /**
  * Writes a synthetic prompts folder: `prompts` prompts × `versions` versions of ~1 KB each, every
- * version locked, version 1 stable everywhere and (for every 10th prompt) the last version as a
- * 10% rollout candidate. Plain file writes: the folder is what `promptpin publish` would leave.
+ * version locked, version 1 stable everywhere (no rollouts yet). Plain file writes: the folder is what `promptpin publish` would leave.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,9 +19,6 @@ export function releaseText(prompts: number, versions: number, stable = 1): stri
   const lines = ['environments:', '  production:'];
   for (let i = 0; i < prompts; i++) {
     lines.push(`    p${i}:`, `      stable: ${Math.min(stable, versions)}`);
-    if (i % 10 === 0 && versions > 1) {
-      lines.push('      rollout:', `        candidate: ${versions}`, '        percent: 10', '        expected: refusal rate unchanged');
-    }
   }
   return `${lines.join('\n')}\n`;
 }
