@@ -664,6 +664,7 @@ export class PromptClient {
   #pinned(plan: Plan, version: number): ResolvedPrompt {
     let p = plan.pinned.get(version);
     if (p) return p;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- a reference for stack traces and messages, never called unbound
     const v: PromptVersion | undefined = this.#versionOf(plan, version, PromptClient.prototype.get);
     if (!v) {
       const known = plan.entry ? describeVersions(knownNumbers(plan.entry)) : 'none';
@@ -724,7 +725,7 @@ export class PromptClient {
     const plan = this.#state.plans.get(name);
     if (plan === undefined) throw this.#notFound(name);
     const wanted: { version: number; hash: string }[] = [];
-    for (const version of new Set(versions)) {
+    for (const version of new Set<number>(versions)) {
       const entry = plan.entry;
       if (entry?.versions.has(version)) continue;
       const hash = entry?.archived?.get(version);

@@ -401,7 +401,7 @@ export function parseCompiledIndex(value: unknown, file: string): Registry {
       issues.push({ code: ErrorCode.INVALID_NAME, file, prompt: name, field: at, message: `"${name}" is not a valid prompt name: ${bad}` });
       continue;
     }
-    const raw = (doc['prompts'] as Record<string, unknown>)[name];
+    const raw = (doc['prompts'])[name];
     if (!isRecord(raw) || !Array.isArray(raw['hashes']) || !isRecord(raw['live'])) {
       issues.push({ code: ErrorCode.INVALID_CONFIG, file, prompt: name, field: at, message: `a prompt of a compiled index is { hashes: [...], live: {...} }; ${rebuild}` });
       continue;
@@ -421,7 +421,7 @@ export function parseCompiledIndex(value: unknown, file: string): Registry {
         issues.push({ code: ErrorCode.INVALID_CONFIG, file, prompt: name, field: `${at}.live.${key.slice(0, 24)}`, message: `${problem}; ${rebuild}` });
         continue;
       }
-      const body = (raw['live'] as Record<string, unknown>)[key];
+      const body = (raw['live'])[key];
       if (!isRecord(body) || typeof body['template'] !== 'string') {
         issues.push({ code: ErrorCode.INVALID_CONFIG, file, prompt: name, version: n, field: `${at}.live.${n}`, message: `a version needs a template; ${rebuild}` });
         continue;
@@ -433,7 +433,7 @@ export function parseCompiledIndex(value: unknown, file: string): Registry {
         continue;
       }
       const { hash, template, ...front } = body;
-      const built = buildVersion(front, template as string, { name, version: n, file });
+      const built = buildVersion(front, template, { name, version: n, file });
       if (!built.ok) {
         issues.push(...built.issues);
         continue;
@@ -499,7 +499,7 @@ export function parseVersionFile(text: string, name: string, version: number, ha
     throw registryError([{ code: ErrorCode.INVALID_CONFIG, file, prompt: name, version, message: 'not a version file (no template); rebuild the index with `promptpin build -o dir/`' }]);
   }
   const { hash: _stated, template, ...front } = value;
-  const built = buildVersion(front, template as string, { name, version, file });
+  const built = buildVersion(front, template, { name, version, file });
   if (!built.ok) throw registryError(built.issues);
   return checkArchived(built.version, hash, file);
 }
