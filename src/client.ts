@@ -248,6 +248,8 @@ export class PromptClient {
   #reloading: Promise<ReloadResult> | undefined;
   #reloadAgain = false;
   #warned = new Set<string>();
+  /** Archived versions loaded by `preload`, by `name@version@hash` (immutable: they survive reloads). */
+  readonly #preloaded = new Map<string, PromptVersion>();
   /** Resolved prompts served by `external`, per plan (a reload builds new plans). */
   readonly #externals = new WeakMap<Plan, Map<string, ResolvedPrompt>>();
 
@@ -440,14 +442,14 @@ export class PromptClient {
   }
 
   #external(plan: Plan, selection: ExternalSelection, caller: (...args: never[]) => unknown): ResolvedPrompt {
-    const { version, source } = externalVersion(plan.name, selection, this.#state.registry !== null && plan.entry ? [...plan.entry.versions.keys()] : null, caller);
+    const { version, source } = externalVersion(plan.name, selection, this.#state.registry !== null && plan.entry ? knownNumbers(plan.entry) : null, caller);
     let bySource = this.#externals.get(plan);
     if (bySource === undefined) this.#externals.set(plan, (bySource = new Map<string, ResolvedPrompt>()));
     const key = `${version}\u0000${source}`;
     let p = bySource.get(key);
     if (p === undefined) {
       const release = plan.release;
-      p = new ResolvedPromptImpl(plan.entry!.versions.get(version)!, 'external', this.#environment, release?.rollout ? release.rollout.percent : undefined, this.#runtime, this.#state.registry?.revision, undefined, source);
+      p = new ResolvedPromptImpl(this.#versionOf(plan, version, caller)!, 'external', this.#environment, release?.rollout ? release.rollout.percent : undefined, this.#runtime, this.#state.registry?.revision, undefined, source);
       // Bounded: versions × sources; a caller minting sources per request gets no cache, not a leak.
       if (bySource.size < 256) bySource.set(key, p);
     }
@@ -667,9 +669,10 @@ export class PromptClient {
   #pinned(plan: Plan, version: number): ResolvedPrompt {
     let p = plan.pinned.get(version);
     if (p) return p;
-    const v: PromptVersion | undefined = plan.entry?.versions.get(version);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- a reference for stack traces and messages, never called unbound
+    const v: PromptVersion | undefined = this.#versionOf(plan, version, PromptClient.prototype.get);
     if (!v) {
-      const known = plan.entry ? describeVersions(plan.entry.versions.keys()) : 'none';
+      const known = plan.entry ? describeVersions(knownNumbers(plan.entry)) : 'none';
       throw new PromptNotFoundError(
         ErrorCode.VERSION_NOT_FOUND,
         plan.name,
@@ -680,6 +683,76 @@ export class PromptClient {
     p = new ResolvedPromptImpl(v, this.#state.registry ? 'pinned' : 'fallback', this.#environment, plan.release?.rollout?.percent, this.#runtime, this.#state.registry?.revision);
     plan.pinned.set(version, p);
     return p;
+  }
+
+  /**
+   * A loaded version of the plan's prompt (at start or by `preload`), undefined when it does not
+   * exist; throws VERSION_NOT_LOADED for an archived version not preloaded.
+   */
+  #versionOf(plan: Plan, version: number, caller: (...args: never[]) => unknown): PromptVersion | undefined {
+    const entry = plan.entry;
+    const v = entry?.versions.get(version);
+    if (v !== undefined || entry?.archived === undefined) return v;
+    const hash = entry.archived.get(version);
+    if (hash === undefined) return undefined;
+    const loaded = this.#preloaded.get(`${plan.name}@${version}@${hash}`);
+    if (loaded !== undefined) return loaded;
+    const err = new PromptNotFoundError(
+      ErrorCode.VERSION_NOT_LOADED,
+      plan.name,
+      `Prompt "${plan.name}" v${version} is archived (live in no release) and not loaded: a client loads only live versions at start. Call await client.preload(${JSON.stringify(plan.name)}, [${version}]) before serving it (it loads and verifies the version against the lock).`,
+      version,
+    );
+    Error.captureStackTrace?.(err, caller);
+    throw err;
+  }
+
+  /**
+   * Loads archived versions of `name` (released once, live in no release now, so not loaded at
+   * start) and verifies each against its locked hash; afterwards `get(name, id, { version })` and
+   * `external` serve them synchronously. Versions already loaded cost nothing; loaded versions stay
+   * loaded across reloads (they are immutable).
+   *
+   * @throws {PromptNotFoundError} PROMPT_NOT_FOUND, VERSION_NOT_FOUND (no such version).
+   * @throws {RegistryError} VERSION_IMMUTABLE when an archived file is missing or no longer matches
+   * its locked hash; {PromptError} SOURCE_LOAD_FAILED when it cannot be read or fetched;
+   * CLIENT_CLOSED after `close()`.
+   *
+   * @example
+   * await client.preload('support-agent', [3, 4]);
+   * const prompt = client.get('support-agent', userId, { version: 3 });
+   */
+  async preload(name: string, versions: readonly number[]): Promise<void> {
+    if (this.#closed) throw this.#closedError('preload');
+    if (!Array.isArray(versions) || versions.some((v) => !Number.isSafeInteger(v) || v < 0)) {
+      throw new PromptError(ErrorCode.INVALID_OPTIONS, `client.preload("${String(name)}", versions) needs an array of version numbers, e.g. [3, 4].`);
+    }
+    const plan = this.#state.plans.get(name);
+    if (plan === undefined) throw this.#notFound(name);
+    const wanted: { version: number; hash: string }[] = [];
+    for (const version of new Set<number>(versions)) {
+      const entry = plan.entry;
+      if (entry?.versions.has(version)) continue;
+      const hash = entry?.archived?.get(version);
+      if (hash === undefined) {
+        const known = entry ? describeVersions(knownNumbers(entry)) : 'none';
+        throw new PromptNotFoundError(ErrorCode.VERSION_NOT_FOUND, name, `Prompt "${name}" has no version ${version} (known: ${known}). Preload an existing version.`, version);
+      }
+      if (!this.#preloaded.has(`${name}@${version}@${hash}`)) wanted.push({ version, hash });
+    }
+    if (wanted.length === 0) return;
+    if (this.#source.loadVersions === undefined) {
+      throw new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Source ${this.#source.description} lists archived versions of "${name}" but cannot load them (no loadVersions()). Implement Source.loadVersions.`);
+    }
+    const loaded = await this.#source.loadVersions(name, wanted);
+    for (const { version, hash } of wanted) {
+      const v = loaded.find((x) => x.version === version);
+      // A source must verify; checked again here because the client is what serves it.
+      if (v === undefined || v.hash !== hash || v.name !== name) {
+        throw new PromptError(ErrorCode.VERSION_IMMUTABLE, `Source ${this.#source.description} returned no verified ${name} v${version} (locked ${hash.slice(0, 19)}). Restore the version's file, or rebuild the registry.`);
+      }
+      this.#preloaded.set(`${name}@${version}@${hash}`, v);
+    }
   }
 
   #notFound(name: string): PromptError {
@@ -737,6 +810,13 @@ export class PromptClient {
       emitWarning(`${error.message} (further ${error.code} warnings are suppressed; pass onError to see them all)`, `PROMPTPIN_${error.code}`);
     }
   }
+}
+
+/** Every version number of an entry: loaded and archived. */
+function knownNumbers(entry: PromptEntry): number[] {
+  const nums = [...entry.versions.keys()];
+  if (entry.archived) for (const n of entry.archived.keys()) if (!entry.versions.has(n)) nums.push(n);
+  return nums;
 }
 
 function summary(release: Release | undefined): ReleaseSummary | null {

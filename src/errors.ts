@@ -10,6 +10,11 @@ export const ErrorCode = {
   PROMPT_NOT_RELEASED: 'PROMPT_NOT_RELEASED',
   /** A pinned or referenced version does not exist. */
   VERSION_NOT_FOUND: 'VERSION_NOT_FOUND',
+  /**
+   * The version exists (archived: released once, live nowhere now) but was not loaded at start:
+   * `await client.preload(name, [version])` loads and verifies it against the lock first.
+   */
+  VERSION_NOT_LOADED: 'VERSION_NOT_LOADED',
   /** A released version's content no longer matches its locked hash (edited in place). */
   VERSION_IMMUTABLE: 'VERSION_IMMUTABLE',
   /** `render` was given missing, unknown or wrongly typed variables. */
@@ -166,7 +171,7 @@ export class PromptNotFoundError extends PromptError {
   readonly version: number | undefined;
 
   constructor(
-    code: typeof ErrorCode.PROMPT_NOT_FOUND | typeof ErrorCode.PROMPT_NOT_RELEASED | typeof ErrorCode.VERSION_NOT_FOUND,
+    code: typeof ErrorCode.PROMPT_NOT_FOUND | typeof ErrorCode.PROMPT_NOT_RELEASED | typeof ErrorCode.VERSION_NOT_FOUND | typeof ErrorCode.VERSION_NOT_LOADED,
     prompt: string,
     message: string,
     version?: number,

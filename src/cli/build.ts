@@ -1,15 +1,21 @@
 /** `promptpin build [-o FILE]`: the compiled registry JSON for URL and file sources. */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { INDEX_FILE, registryToIndex } from '../registry/live.js';
 import { compileFolder, registryToJson } from '../registry/registry.js';
 import { checkFolder } from '../registry/registry.js';
 import { COMMON_OPTIONS, command, loadFolder, show, writeAtomic } from './context.js';
 import { defineVerb } from './verb.js';
 
 /** Usage of `build`. */
-export const BUILD_USAGE = `promptpin build [-o FILE] [--dir DIR]
+export const BUILD_USAGE = `promptpin build [-o FILE | -o DIR/] [--dir DIR]
 
 Compiles the prompts folder (every version and every environment's releases) into one registry JSON
-document, validated whole. Writes FILE atomically, or prints to stdout without -o.`;
+document, validated whole. Writes FILE atomically, or prints to stdout without -o.
+With -o DIR/ (a trailing slash or an existing directory) writes a compiled index instead:
+DIR/registry.json (releases, every hash, live versions inline) and each archived version as
+DIR/versions/<hash>.json (content-addressed, immutable: cacheable forever). Clients load archived
+versions on demand (client.preload).`;
 
 const OPTIONS = { ...COMMON_OPTIONS, output: { type: 'string', short: 'o' } } as const;
 
@@ -27,6 +33,22 @@ export const runBuild = defineVerb({ name: 'build', usage: BUILD_USAGE, options:
     return 0;
   }
   const out = resolve(io.cwd, values.output);
+  const isDir = /[\\/]$/.test(values.output) || (await stat(out).then((s) => s.isDirectory(), () => false));
+  if (isDir) {
+    const { index, files } = registryToIndex(registry);
+    // Version files first: an index never names a file that is not there yet.
+    for (const [rel, text] of files) {
+      const target = join(out, rel);
+      if (!(await stat(target).then(() => true, () => false))) await writeAtomic(target, text);
+    }
+    const indexFile = join(out, INDEX_FILE);
+    await writeAtomic(indexFile, `${JSON.stringify(index)}\n`);
+    let versions = 0;
+    for (const p of registry.prompts.values()) versions += p.versions.size;
+    if (ctx.json) io.out(`${JSON.stringify({ ok: true, file: show(ctx, indexFile), revision: index['revision'], prompts: registry.prompts.size, versions, archived: files.size }, null, 2)}\n`);
+    else io.out(`Wrote ${show(ctx, indexFile)} and ${files.size} archived version file${files.size === 1 ? '' : 's'} in ${show(ctx, join(out, 'versions'))}: ${registry.prompts.size} prompts, ${versions} versions.\nServe the folder to clients with PromptClient.create({ source: 'https://…/${INDEX_FILE}' }).\n`);
+    return 0;
+  }
   await writeAtomic(out, json);
   let versions = 0;
   for (const p of registry.prompts.values()) versions += p.versions.size;

@@ -101,8 +101,18 @@ export interface Release {
 /** All versions of one prompt. */
 export interface PromptEntry {
   readonly name: string;
-  /** Version number → version, 1..N without gaps. */
+  /**
+   * Version number → version, for the versions loaded. With {@link PromptEntry.archived} absent,
+   * every version 1..N (no gaps); otherwise the live ones, and archived ones are listed there.
+   */
   readonly versions: ReadonlyMap<number, PromptVersion>;
+  /**
+   * Versions known but not loaded (archived: live in no release), version → locked content hash.
+   * Sources that start from what is live (a prompts folder with a lock, a compiled index) list them
+   * here; `client.preload(name, versions)` loads and verifies them. Absent when every version is
+   * loaded.
+   */
+  readonly archived?: ReadonlyMap<number, string>;
 }
 
 /** A whole validated registry: every prompt, version and release. */

@@ -171,5 +171,21 @@ export function diskCacheStore(dir: string, href: string): UrlCacheStore {
     readText: (maxBytes) => readRegistryCacheText(file, maxBytes),
     parse: (text, url) => parseRegistryCache(text, file, url),
     write: (url, record, text) => writeRegistryCache(file, url, record, text),
+    // Archived versions are content-addressed and verified against their hash when read, so one
+    // folder serves every URL: a planted or damaged file is refused and fetched again.
+    readVersion: async (hash) => {
+      if (!/^sha256:[0-9a-f]{64}$/.test(hash)) return undefined;
+      try {
+        return await readFileBounded(join(dir, 'promptpin-versions', `${hash.slice(7)}.json`), { maxBytes: LIMITS.promptFileChars * 8 });
+      } catch {
+        return undefined;
+      }
+    },
+    writeVersion: async (hash, text) => {
+      if (!/^sha256:[0-9a-f]{64}$/.test(hash)) return;
+      const target = join(dir, 'promptpin-versions', `${hash.slice(7)}.json`);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFileAtomic(target, text, { mode: 0o600 });
+    },
   };
 }

@@ -1,4 +1,6 @@
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { missingArchived, parseVersionFile, versionFilePath } from '../registry/live.js';
+import type { PromptVersion } from '../registry/types.js';
 import { ErrorCode, PromptError, RegistryError } from '../errors.js';
 import { watchDebounced } from '../internal/fs/watch.js';
 import { LIMITS } from '../internal/safe-data.js';
@@ -25,6 +27,22 @@ export function createFileSource(path: string, options: { readonly watch?: boole
         throw new RegistryError(ErrorCode.INVALID_CONFIG, [{ code: ErrorCode.INVALID_CONFIG, file: path, message: `the registry file is empty (${text.length} bytes): a writer may be replacing it. The last good registry keeps serving; write the new file beside it and rename it over (promptpin build -o does), then reload` }]);
       }
       return parseRegistryText(text, path);
+    },
+    async loadVersions(name, versions): Promise<readonly PromptVersion[]> {
+      // A compiled index (promptpin build -o dir/) keeps archived versions in versions/<hex>.json.
+      const out: PromptVersion[] = [];
+      for (const { version, hash } of versions) {
+        const file = join(dirname(path), versionFilePath(hash));
+        let text: string;
+        try {
+          text = await readBounded(file, LIMITS.promptFileChars * 2);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw missingArchived(name, version, file);
+          throw new PromptError(ErrorCode.SOURCE_LOAD_FAILED, `Cannot read ${file}: ${(err as Error).message}. Check the compiled index folder.`, { cause: err });
+        }
+        out.push(parseVersionFile(text, name, version, hash, file));
+      }
+      return out;
     },
     watch(onChange) {
       if (options.watch === false) return () => {};

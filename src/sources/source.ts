@@ -1,4 +1,4 @@
-import type { Registry } from '../registry/types.js';
+import type { PromptEntry, PromptVersion, Registry } from '../registry/types.js';
 
 /**
  * Where a client reads its registry from. Built-in sources: a prompts folder, a compiled registry
@@ -14,6 +14,14 @@ export interface Source {
    * @throws {RegistryError} when the content is invalid; {PromptError} SOURCE_LOAD_FAILED when it cannot be read.
    */
   load(): Promise<Registry>;
+  /**
+   * Loads archived versions (see {@link PromptEntry.archived}) and verifies each against its
+   * locked hash. Sources whose registries list no archived versions omit it.
+   *
+   * @throws {RegistryError} VERSION_IMMUTABLE when a file is missing or does not match its hash;
+   * {PromptError} SOURCE_LOAD_FAILED when it cannot be read.
+   */
+  loadVersions?(name: string, versions: readonly { readonly version: number; readonly hash: string }[]): Promise<readonly PromptVersion[]>;
   /** Calls `onChange` whenever the content may have changed; returns a function that stops watching. */
   watch?(onChange: () => void): () => void;
   /** Fetch state shown in `client.status()`; sources that read local files omit it. */

@@ -56,4 +56,8 @@ export interface UrlCacheStore {
   parse(text: string, url: URL): RegistryCacheEntry;
   /** Stores a validated registry's text for `url`. */
   write(url: URL, record: RegistryCacheRecord, text: string): Promise<void>;
+  /** The cached text of an archived version file (content-addressed by `hash`), or undefined. */
+  readVersion?(hash: string): Promise<string | undefined>;
+  /** Stores a verified archived version file's text under its hash. */
+  writeVersion?(hash: string, text: string): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { sha256Stream } from '../internal/sha256.js';
 import { ErrorCode, isPromptError, PromptError, toPromptError } from '../errors.js';
-import type { Registry } from '../registry/types.js';
+import type { PromptVersion, Registry } from '../registry/types.js';
+import { missingArchived, parseVersionFile, versionFilePath } from '../registry/live.js';
 import { nodeHook } from './node-hooks.js';
 import { redactUrl as redact, type RegistryCacheEntry, type UrlCacheStore } from './url-cache.js';
 import { parseRegistryText } from '../registry/compiled.js';
@@ -302,6 +303,59 @@ class UrlSourceImpl implements UrlSource {
     const fetching = this.#request();
     if (this.#current !== undefined || this.#cache === undefined) return fetching;
     return this.#withCacheFallback(fetching, this.#cache);
+  }
+
+  /**
+   * Fetches archived versions of a compiled index (`versions/<hash>.json` beside the index URL),
+   * verifies each against its hash, and keeps them in the disk cache (`cacheDir`), which serves
+   * them from then on: the files are content-addressed, so a cached one never goes stale.
+   */
+  async loadVersions(name: string, versions: readonly { readonly version: number; readonly hash: string }[]): Promise<readonly PromptVersion[]> {
+    if (this.#closed) throw this.#closedError();
+    const out: PromptVersion[] = [];
+    for (const { version, hash } of versions) {
+      const target = new URL(versionFilePath(hash), this.#href);
+      const shown = redact(target);
+      const cached = await this.#cache?.readVersion?.(hash).catch(() => undefined);
+      if (cached !== undefined) {
+        try {
+          out.push(parseVersionFile(cached, name, version, hash, shown));
+          continue;
+        } catch {
+          // A damaged cache entry is fetched again (and rewritten).
+        }
+      }
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), this.#requestTimeoutMs);
+      timer.unref?.();
+      this.#active.add(controller);
+      let text: string;
+      try {
+        const headers = new Headers(target.origin === new URL(this.#href).origin ? await this.#userHeaders() : {});
+        let res: Response;
+        try {
+          res = await this.#fetch(target.href, { headers, signal: controller.signal, redirect: 'error' });
+        } catch (err) {
+          throw this.#networkError(err, { aborted: controller.signal.aborted });
+        }
+        if (res.status === 404 || res.status === 410) {
+          await res.body?.cancel().catch(() => {});
+          throw missingArchived(name, version, shown);
+        }
+        if (res.status !== 200) {
+          await res.body?.cancel().catch(() => {});
+          throw this.#statusError(res);
+        }
+        text = await res.text();
+      } finally {
+        clearTimeout(timer);
+        this.#active.delete(controller);
+      }
+      const parsed = parseVersionFile(text, name, version, hash, shown);
+      out.push(parsed);
+      await this.#cache?.writeVersion?.(hash, text).catch((err: unknown) => this.#options.onError?.(toPromptError(err)));
+    }
+    return out;
   }
 
   watch(onChange: () => void): () => void {

@@ -246,8 +246,8 @@ describe('compiled registry', () => {
 
   it('should refuse a wrong schema version, a tampered hash and a mismatched revision', () => {
     const json = registryToJson(compileFolder(folder(greetFiles()))) as unknown as Record<string, any>;
-    const err = registryErrorOf(() => parseCompiledRegistry({ ...json, schemaVersion: 2 }, 'https://cdn/registry.json'));
-    expect(err.message).toMatchInlineSnapshot(`"https://cdn/registry.json (field schemaVersion): schemaVersion 2 is not supported (this promptpin reads 1): rebuild with a matching \`promptpin build\` or upgrade promptpin"`);
+    const err = registryErrorOf(() => parseCompiledRegistry({ ...json, schemaVersion: 3 }, 'https://cdn/registry.json'));
+    expect(err.message).toMatchInlineSnapshot(`"https://cdn/registry.json (field schemaVersion): schemaVersion 3 is not supported (this promptpin reads 1 and 2): rebuild with a matching \`promptpin build\` or upgrade promptpin"`);
     const tampered = structuredClone(json);
     tampered.prompts.greet.versions['1'].template = tampered.prompts.greet.versions['1'].template.replace('Be brief.', 'Be evil.');
     expect(registryErrorOf(() => parseCompiledRegistry(tampered)).code).toBe(ErrorCode.VERSION_IMMUTABLE);

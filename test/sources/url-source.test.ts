@@ -297,10 +297,10 @@ const failures: FailureCase[] = [
   },
   {
     name: 'a wrong schemaVersion',
-    respond: () => (_q, res, body) => res.writeHead(200).end(tampered(body, (d) => (d['schemaVersion'] = 2))),
+    respond: () => (_q, res, body) => res.writeHead(200).end(tampered(body, (d) => (d['schemaVersion'] = 3))),
     code: ErrorCode.INVALID_CONFIG,
     errorName: 'RegistryError',
-    message: /field schemaVersion\): schemaVersion 2 is not supported \(this promptpin reads 1\)/,
+    message: /field schemaVersion\): schemaVersion 3 is not supported \(this promptpin reads 1 and 2\)/,
   },
   {
     name: 'a registry that fails validation (template edited, hash kept)',
