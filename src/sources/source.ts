@@ -1,4 +1,4 @@
-import type { PromptEntry, PromptVersion, Registry } from '../registry/types.js';
+import type { PromptVersion, Registry } from '../registry/types.js';
 
 /**
  * Where a client reads its registry from. Built-in sources: a prompts folder, a compiled registry
@@ -15,7 +15,7 @@ export interface Source {
    */
   load(): Promise<Registry>;
   /**
-   * Loads archived versions (see {@link PromptEntry.archived}) and verifies each against its
+   * Loads archived versions (see `PromptEntry.archived`) and verifies each against its
    * locked hash. Sources whose registries list no archived versions omit it.
    *
    * @throws {RegistryError} VERSION_IMMUTABLE when a file is missing or does not match its hash;
