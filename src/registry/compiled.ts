@@ -34,7 +34,8 @@ export function buildRegistry(prompts: ReadonlyMap<string, PromptEntry>, environ
   const summary: Record<string, Record<string, unknown>> = {};
   for (const [name, entry] of prompts) {
     const versions: Record<string, unknown> = {};
-    for (const [n, v] of entry.versions) versions[String(n)] = { hash: v.hash, author: v.author, message: v.message, examples: v.examples };
+    // Snippet pins enter the revision only when present: registries without snippets keep theirs.
+    for (const [n, v] of entry.versions) versions[String(n)] = { hash: v.hash, author: v.author, message: v.message, examples: v.examples, ...(v.snippets ? { snippets: v.snippets } : {}) };
     summary[name] = versions;
   }
   const draft = { schemaVersion: 1 as const, revision: '', prompts, environments };
@@ -66,6 +67,7 @@ export function registryToJson(registry: Registry): CompiledRegistry {
           ...(spec.optional && spec.default === undefined ? { optional: true } : {}),
           ...(spec.default !== undefined ? { default: spec.default } : {}),
           ...(spec.description !== undefined ? { description: spec.description } : {}),
+          ...(spec.max !== undefined ? { max: spec.max } : {}),
         };
       }
       versions[String(n)] = {
@@ -76,6 +78,9 @@ export function registryToJson(registry: Registry): CompiledRegistry {
         params: { ...v.params },
         variables,
         template: v.template,
+        ...(v.tools !== undefined ? { tools: v.tools } : {}),
+        ...(v.outputSchema !== undefined ? { output_schema: v.outputSchema } : {}),
+        ...(v.snippets !== undefined ? { snippets: { ...v.snippets } } : {}),
         ...(v.author !== undefined ? { author: v.author } : {}),
         ...(v.message !== undefined ? { message: v.message } : {}),
         ...(v.examples !== undefined ? { examples: v.examples } : {}),
