@@ -218,10 +218,12 @@ export function buildVersion(data: unknown, template: string, ctx: VersionContex
   let placeholders: readonly string[] = [];
   let placeholderLines: readonly number[] = [];
   let spreads: ReadonlySet<string> = new Set();
+  let textUses: ReadonlySet<string> = new Set();
   try {
     const parsedTemplate = parseTemplate(resolved);
     ({ placeholders, placeholderLines } = parsedTemplate);
     spreads = new Set(parsedTemplate.spreads ?? []);
+    textUses = new Set(parsedTemplate.messages.flatMap((m) => m.vars));
   } catch (e) {
     if (!(e instanceof TemplateSyntaxError)) throw e;
     // Line numbers are the file's when no snippet was included (else the resolved template's).
@@ -232,8 +234,9 @@ export function buildVersion(data: unknown, template: string, ctx: VersionContex
     if (spec === undefined) return;
     const line = bodyStartLine + placeholderLines[i]! - 1;
     if (spreads.has(p) && spec.type !== 'messages') {
+      // A name used both ways is reported once, as the slot problem.
       issues.push({ code: ErrorCode.INVALID_TEMPLATE, file, prompt: name, version, field: 'template', line, message: `{{...${p}}} inserts messages, but "${p}" is declared ${spec.type}: declare it "${p}: messages" or write {{${p}}} inside a role block` });
-    } else if (!spreads.has(p) && spec.type === 'messages') {
+    } else if (textUses.has(p) && spec.type === 'messages') {
       issues.push({ code: ErrorCode.INVALID_TEMPLATE, file, prompt: name, version, field: 'template', line, message: `"${p}" is a messages variable: place {{...${p}}} alone on a line between the role blocks (messages are inserted as messages, never as text)` });
     }
   });
