@@ -2,6 +2,8 @@
 import { resolve } from 'node:path';
 import { compileFolder, registryToJson } from '../registry/registry.js';
 import { checkFolder } from '../registry/registry.js';
+import { schemaIssues } from '../registry/schema-check.js';
+import { registryError } from '../registry/compiled.js';
 import { COMMON_OPTIONS, command, loadFolder, makeCtx, parseVerbArgs, positionals, show, writeAtomic, type Io } from './context.js';
 
 /** Usage of `build`. */
@@ -23,6 +25,8 @@ export async function runBuild(io: Io, args: readonly string[]): Promise<number>
   positionals(pos, [], BUILD_USAGE);
   const state = await loadFolder(ctx);
   const registry = compileFolder(state.files);
+  const badSchemas = schemaIssues([...registry.prompts.values()].flatMap((p) => [...p.versions.values()]));
+  if (badSchemas.length) throw registryError(badSchemas);
   const json = `${JSON.stringify(registryToJson(registry), null, 2)}\n`;
   const unlocked = checkFolder(state.files).unlocked;
   if (unlocked.length) {

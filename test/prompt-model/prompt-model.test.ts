@@ -221,3 +221,14 @@ describe('partials', () => {
     expect(r.ok).toBe(false);
   });
 });
+
+describe('JSON Schema checks (authoring side)', () => {
+  it('should refuse an invalid schema, a misspelt keyword and a non-object root', async () => {
+    const { schemaIssues } = await import('../../src/registry/schema-check.js');
+    const mk = (schema: string): PromptVersion => version(withFront(`output_schema: ${schema}\n`));
+    expect(schemaIssues([mk('{ type: object, properties: { a: { type: string } } }')])).toEqual([]);
+    expect(schemaIssues([mk('{ type: objekt }')]).map((i) => i.code)).toEqual(['INVALID_SCHEMA']);
+    expect(schemaIssues([mk('{ type: object, requried: [a] }')])[0]!.message).toMatch(/unknown keyword: "requried"/);
+    expect(schemaIssues([mk('{ type: string }')])[0]!.message).toMatch(/must describe an object/);
+  });
+});
