@@ -232,3 +232,17 @@ describe('JSON Schema checks (authoring side)', () => {
     expect(schemaIssues([mk('{ type: string }')])[0]!.message).toMatch(/must describe an object/);
   });
 });
+
+describe('promptpin diff of tools and schemas', () => {
+  it('should flag a removed tool, a newly required field and a narrowed type as breaking', async () => {
+    const { compareVersions } = await import('../../src/cli/version-diff.js');
+    const a = version(withFront(TOOLS));
+    const b = version(withFront(TOOLS.replace(/  - name: lookup_order[\s\S]*?required: \[id\]\n/, '  - name: other\n').replace('required: [reply]', 'required: [reply, mood]').replace('reply: { type: string }', 'reply: { type: string }\n    mood: { type: string, enum: [ok] }')));
+    const d = compareVersions(a, b);
+    expect(d.breaking.join('\n')).toMatch(/tool "lookup_order" removed/);
+    expect(d.breaking.join('\n')).toMatch(/output_schema: "mood" is newly required/);
+    const c = version(withFront(TOOLS.replace('id: { type: string }', 'id: { type: integer }')));
+    expect(compareVersions(a, c).breaking.join('\n')).toMatch(/tool "lookup_order" parameters.id: type narrowed string → integer/);
+    expect(compareVersions(a, a).breaking).toEqual([]);
+  });
+});
