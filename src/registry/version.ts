@@ -4,7 +4,6 @@ import { ErrorCode, type RegistryIssue } from '../errors.js';
 import { canonicalJson, deepFreeze, safeParse, zodIssuesAt } from '../internal/safe-data.js';
 import { parseTemplate, TemplateSyntaxError } from '../render/template.js';
 import { MESSAGES_MAX_ITEMS, type PromptOperation, type PromptVersion, type ToolSpec, type VariableSpec } from './types.js';
-import { expandSnippets, type SnippetLookup } from './snippets.js';
 
 /** Version of the canonical form hashed into `PromptVersion.hash`. Changing it re-hashes everything. */
 export const CONTENT_HASH_VERSION = 1;
@@ -100,10 +99,10 @@ export interface VersionContext {
   /** 1-based line where the template body starts in the file. */
   readonly bodyStartLine?: number;
   /**
-   * Snippet versions for `{{> name}}` includes (authoring side: a folder's `_snippets/`). Without
-   * it, a template that includes a snippet is refused (a compiled registry holds resolved templates).
+   * The template as written, when `template` is the resolved one (snippets included by the
+   * authoring side, see `snippets.ts`): error lines then refer to the resolved text.
    */
-  readonly snippets?: SnippetLookup;
+  readonly written?: string;
 }
 
 /**
@@ -204,16 +203,11 @@ export function buildVersion(data: unknown, template: string, ctx: VersionContex
     });
   }
 
-  let resolved = template;
-  const expanded = expandSnippets(template, fmData.snippets ?? {}, ctx.snippets);
-  if (!expanded.ok) {
-    for (const p of expanded.problems) {
-      issues.push({ code: p.code, file, prompt: name, version, field: p.field ?? 'template', ...(p.line !== undefined ? { line: bodyStartLine + p.line - 1 } : {}), message: p.message });
-    }
-    return { ok: false, issues };
-  }
-  resolved = expanded.text;
-  const usesSnippets = resolved !== template || Object.keys(fmData.snippets ?? {}).length > 0;
+  // Includes were replaced by the authoring side; a runtime never expands one (parseTemplate refuses `{{>`).
+  const resolved = template;
+  const written = ctx.written ?? template;
+  const pins = fmData.snippets ?? {};
+  const usesSnippets = Object.keys(pins).length > 0;
 
   let placeholders: readonly string[] = [];
   let placeholderLines: readonly number[] = [];
@@ -227,7 +221,7 @@ export function buildVersion(data: unknown, template: string, ctx: VersionContex
   } catch (e) {
     if (!(e instanceof TemplateSyntaxError)) throw e;
     // Line numbers are the file's when no snippet was included (else the resolved template's).
-    issues.push({ code: ErrorCode.INVALID_TEMPLATE, file, prompt: name, version, field: 'template', line: resolved === template ? bodyStartLine + e.line - 1 : e.line, message: resolved === template ? e.message : `${e.message} (in the template with its snippets included)` });
+    issues.push({ code: ErrorCode.INVALID_TEMPLATE, file, prompt: name, version, field: 'template', line: resolved === written ? bodyStartLine + e.line - 1 : e.line, message: resolved === written ? e.message : `${e.message} (in the template with its snippets included)` });
   }
   placeholders.forEach((p, i) => {
     const spec = Object.prototype.hasOwnProperty.call(variables, p) ? variables[p] : undefined;
@@ -302,7 +296,7 @@ export function buildVersion(data: unknown, template: string, ctx: VersionContex
     template: resolved,
     ...(toolSpecs !== undefined ? { tools: toolSpecs } : {}),
     ...(outputSchema !== undefined ? { outputSchema } : {}),
-    ...(usesSnippets ? { snippets: Object.freeze({ ...expanded.pins }) } : {}),
+    ...(usesSnippets ? { snippets: Object.freeze({ ...pins }) } : {}),
     ...(fmData.author !== undefined ? { author: fmData.author } : {}),
     ...(fmData.message !== undefined ? { message: fmData.message } : {}),
     ...(fmData.examples !== undefined ? { examples: deepFreeze(fmData.examples) } : {}),
