@@ -19,3 +19,4 @@ export { LOCK_FILE } from './registry/lock.js';
 
 export { declaredSignals, diffReleases, liveChangeProblems, rolloutStaleness } from './registry/release-diff.js';
 export type { LiveChange, LiveChangeCheckInput, LiveChangeKind, LiveChangeProblem, RolloutTiming } from './registry/release-diff.js';
+export { jsonSchemaProblem, schemaIssues } from './registry/schema-check.js';

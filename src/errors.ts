@@ -21,6 +21,12 @@ export const ErrorCode = {
   INVALID_VARIABLES: 'INVALID_VARIABLES',
   /** A template cannot be parsed, or its placeholders disagree with its declared variables. */
   INVALID_TEMPLATE: 'INVALID_TEMPLATE',
+  /** A `{{> snippet}}` names a snippet (or a pinned snippet version) the folder does not have. */
+  SNIPPET_NOT_FOUND: 'SNIPPET_NOT_FOUND',
+  /** Snippets include each other in a cycle, or nest deeper than the limit, or expand past the size limit. */
+  SNIPPET_CYCLE: 'SNIPPET_CYCLE',
+  /** A `tools:` or `output_schema:` entry is not a valid JSON Schema (authoring checks). */
+  INVALID_SCHEMA: 'INVALID_SCHEMA',
   /** Client options are invalid. */
   INVALID_OPTIONS: 'INVALID_OPTIONS',
   /** A prompt file, release file, lock file or compiled registry is invalid. */

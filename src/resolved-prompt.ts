@@ -1,5 +1,5 @@
 import type { Span } from '@opentelemetry/api';
-import type { PromptOperation, PromptVersion, VariableSpec } from './registry/types.js';
+import type { PromptOperation, PromptVersion, ToolSpec, VariableSpec } from './registry/types.js';
 import { compiledTemplateFor, type CompiledTemplate, type PromptVariables, type RenderedPrompt } from './render/compile.js';
 
 /**
@@ -103,6 +103,10 @@ export interface ResolvedPrompt<V = PromptVariables> {
   readonly operation: PromptOperation;
   readonly params: Readonly<Record<string, unknown>>;
   readonly variables: Readonly<Record<string, VariableSpec>>;
+  /** The version's function definitions (`tools:`); the request builders send them. */
+  readonly tools: readonly ToolSpec[] | undefined;
+  /** The version's response JSON Schema (`output_schema:`); the request builders send it. */
+  readonly outputSchema: Readonly<Record<string, unknown>> | undefined;
   /** The rollout's percent while a rollout of this prompt is active (any slice), else undefined. */
   readonly rolloutPercent: number | undefined;
   /** The revision (`sha256:…`) of the registry this was resolved from; undefined for a fallback. */
@@ -136,6 +140,8 @@ export class ResolvedPromptImpl implements ResolvedPrompt {
   readonly operation: PromptOperation;
   readonly params: Readonly<Record<string, unknown>>;
   readonly variables: Readonly<Record<string, VariableSpec>>;
+  readonly tools: readonly ToolSpec[] | undefined;
+  readonly outputSchema: Readonly<Record<string, unknown>> | undefined;
   readonly #source: PromptVersion;
   readonly #runtime: PromptRuntime;
   #compiled: CompiledTemplate | undefined;
@@ -159,6 +165,8 @@ export class ResolvedPromptImpl implements ResolvedPrompt {
     this.operation = source.operation;
     this.params = source.params;
     this.variables = source.variables;
+    this.tools = source.tools;
+    this.outputSchema = source.outputSchema;
     this.#source = source;
     this.#runtime = runtime;
     this.#guardUnit = guardUnit;

@@ -19,7 +19,40 @@ import type { RenderedPrompt } from '../render/compile.js';
 import type { ResolvedPrompt } from '../resolved-prompt.js';
 import { activeCallHandle, type FollowReading, type FollowSink, type ResultFollower } from '../telemetry/call-handle.js';
 import { guessProvider } from '../telemetry/prompt-info.js';
-import { reportSent, splitSystem } from './shared.js';
+import { described, EMPTY_OBJECT_SCHEMA, jsonCopy, reportSent, splitSystem } from './shared.js';
+
+/**
+ * A JSON Schema in the AI SDK's `Schema` shape (what `jsonSchema()` from `ai` returns: the
+ * `Symbol.for('vercel.ai.schema')` brand, `jsonSchema`, no `validate`), built without importing `ai`.
+ */
+export interface AiJsonSchema {
+  readonly jsonSchema: Record<string, unknown>;
+  readonly validate: undefined;
+  readonly _type: undefined;
+}
+
+function aiJsonSchema(schema: Readonly<Record<string, unknown>>): AiJsonSchema {
+  return { [Symbol.for('vercel.ai.schema')]: true, _type: undefined, jsonSchema: jsonCopy(schema) as Record<string, unknown>, validate: undefined } as AiJsonSchema;
+}
+
+/**
+ * The version's `tools:` as the AI SDK's `tools` setting (`{ [name]: { description, inputSchema } }`);
+ * `undefined` without tools. {@link aiOptions} adds it; add `execute` per tool yourself.
+ */
+export function aiTools(prompt: ResolvedPrompt): Record<string, { description?: string; inputSchema: AiJsonSchema }> | undefined {
+  if (!prompt.tools?.length) return undefined;
+  const out: Record<string, { description?: string; inputSchema: AiJsonSchema }> = {};
+  for (const t of prompt.tools) out[t.name] = { ...described(t), inputSchema: aiJsonSchema(t.parameters ?? EMPTY_OBJECT_SCHEMA) };
+  return out;
+}
+
+/**
+ * The version's `output_schema:` as an AI SDK schema, for `generateObject({ ...aiOptions(…), schema: aiSchema(prompt) })`
+ * (or `Output.object({ schema })`); `undefined` without one.
+ */
+export function aiSchema(prompt: ResolvedPrompt): AiJsonSchema | undefined {
+  return prompt.outputSchema ? aiJsonSchema(prompt.outputSchema) : undefined;
+}
 
 /** What the AI SDK takes as `model`: a model object (`openai('gpt-4o')`) or a gateway id string. */
 export type AiModel = string | { readonly modelId?: string; readonly provider?: string; readonly specificationVersion?: string };
@@ -106,6 +139,8 @@ export function aiOptions<M = never, const E extends Record<string, unknown> = R
   const { model: given, ...extra } = (input ?? {}) as { model?: unknown } & Record<string, unknown>;
   const model = typeof given === 'function' ? (given as (id: string) => unknown)(prompt.model) : (given ?? prompt.model);
   const settings: Record<string, unknown> = { ...aiCallSettings(prompt.params), model };
+  const tools = aiTools(prompt);
+  if (tools !== undefined) settings.tools = tools;
   if (typeof rendered === 'string') settings.prompt = rendered;
   else {
     const { system, rest } = splitSystem(rendered);

@@ -12,7 +12,7 @@
 import type { RenderedPrompt } from '../render/compile.js';
 import type { ResolvedPrompt } from '../resolved-prompt.js';
 import { serverOf } from '../telemetry/sent-request.js';
-import { mapParams, reportSent, snakeParams, splitSystem, type ParamMap } from './shared.js';
+import { described, EMPTY_OBJECT_SCHEMA, jsonCopy, mapParams, reportSent, snakeParams, splitSystem, type ParamMap } from './shared.js';
 
 /**
  * `max_tokens` sent when neither the version's params nor `extra` give one: the Messages API
@@ -59,7 +59,8 @@ const SNAKE = { temperature: 'temperature', top_p: 'top_p', top_k: 'top_k', max_
  * a blank line), `messages` (the other blocks; a text template is one user message), `max_tokens`
  * (the version's, else {@link ANTHROPIC_DEFAULT_MAX_TOKENS}), and the version's params
  * (`stop` → `stop_sequences` as an array; OpenAI-only params such as penalties and `seed` are left
- * out). `extra` is merged last (e.g. `{ stream: true, tools }`).
+ * out). The version's `tools:` go as `tools` (`{ name, description, input_schema }`) and its
+ * `output_schema:` as `output_config.format` (`json_schema`). `extra` is merged last (e.g. `{ stream: true }`).
  */
 export function messagesRequest<const E extends Record<string, unknown> = Record<never, never>>(
   prompt: ResolvedPrompt,
@@ -77,6 +78,8 @@ export function messagesRequest<const E extends Record<string, unknown> = Record
     model: prompt.model,
     ...(system.length > 0 ? { system: system.join('\n\n') } : {}),
     messages,
+    ...(prompt.tools?.length ? { tools: prompt.tools.map((t) => ({ name: t.name, ...described(t), input_schema: jsonCopy(t.parameters ?? EMPTY_OBJECT_SCHEMA) })) } : {}),
+    ...(prompt.outputSchema ? { output_config: { format: { type: 'json_schema', schema: jsonCopy(prompt.outputSchema) } } } : {}),
     ...extra,
   } as MessagesRequest<E>;
   const server = serverOf(options?.baseURL ?? ANTHROPIC_DEFAULT_BASE_URL);

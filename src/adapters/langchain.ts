@@ -15,7 +15,7 @@ import { parseTemplate } from '../render/template.js';
 import type { PromptVersion } from '../registry/types.js';
 import type { ResolvedPrompt } from '../resolved-prompt.js';
 import { activeCallHandle, type FollowReading, type FollowSink, type ResultFollower } from '../telemetry/call-handle.js';
-import { asMessages, reportSent } from './shared.js';
+import { asMessages, described, EMPTY_OBJECT_SCHEMA, jsonCopy, reportSent, schemaName } from './shared.js';
 
 /** A LangChain message-like: a `[role, content]` pair (coerced by every chat model). */
 export type LangChainMessageLike = [role: 'system' | 'user' | 'assistant', content: string];
@@ -43,16 +43,34 @@ export function langchainMessages(rendered: RenderedPrompt): LangChainMessageLik
  * syntax: `{{name}}` becomes `{name}`, literal braces are doubled). A text template is one `human`
  * pair. Record the version on the span yourself if you render through LangChain.
  */
-export function langchainTemplate(prompt: ResolvedPrompt): [role: 'system' | 'human' | 'ai', template: string][] {
+export function langchainTemplate(prompt: ResolvedPrompt): [role: 'system' | 'human' | 'ai' | 'placeholder', template: string][] {
   const definition = (prompt as { readonly definition?: PromptVersion }).definition;
   if (definition === undefined) throw new TypeError(`langchainTemplate: "${prompt.name}" v${prompt.version} has no template (not a ResolvedPrompt from a PromptClient).`);
   const parsed = parseTemplate(definition.template);
   const escape = (s: string): string => s.replace(/[{}]/g, (c) => c + c);
-  return parsed.messages.map((m) => {
+  return parsed.messages.map((m): [role: 'system' | 'human' | 'ai' | 'placeholder', template: string] => {
+    // A messages slot is LangChain's MessagesPlaceholder: ['placeholder', '{history}'].
+    if (m.spread !== undefined) return ['placeholder', `{${m.spread}}`];
     const text = m.statics.map((s, i) => escape(s) + (i < m.vars.length ? `{${m.vars[i]}}` : '')).join('');
     const role = m.role === 'system' ? 'system' : m.role === 'assistant' ? 'ai' : 'human';
     return [role, parsed.kind === 'chat' ? text.replace(/^(?:[ \t]*\r?\n)+/, '').replace(/(?:\r?\n[ \t]*)+$/, '') : text];
   });
+}
+
+/**
+ * The version's `tools:` in the OpenAI function format that `chatModel.bindTools(tools)` accepts
+ * for every LangChain chat model; `[]` without tools.
+ */
+export function langchainTools(prompt: ResolvedPrompt): { type: 'function'; function: { name: string; description?: string; parameters: Record<string, unknown> } }[] {
+  return (prompt.tools ?? []).map((t) => ({ type: 'function', function: { name: t.name, ...described(t), parameters: jsonCopy(t.parameters ?? EMPTY_OBJECT_SCHEMA) as Record<string, unknown> } }));
+}
+
+/**
+ * The version's `output_schema:` for `chatModel.withStructuredOutput(schema, { name })`; `undefined`
+ * without one.
+ */
+export function langchainOutputSchema(prompt: ResolvedPrompt): { schema: Record<string, unknown>; name: string } | undefined {
+  return prompt.outputSchema ? { schema: jsonCopy(prompt.outputSchema) as Record<string, unknown>, name: schemaName(prompt.outputSchema) } : undefined;
 }
 
 const FIELDS: Readonly<Record<string, string>> = {

@@ -13,7 +13,27 @@
 import type { RenderedPrompt } from '../render/compile.js';
 import type { ResolvedPrompt } from '../resolved-prompt.js';
 import { serverOf } from '../telemetry/sent-request.js';
-import { asMessages, mapParams, reportSent, snakeParams, splitSystem, type ParamMap } from './shared.js';
+import { asMessages, described, jsonCopy, mapParams, reportSent, schemaName, snakeParams, splitSystem, type ParamMap } from './shared.js';
+
+/** `tools` and `response_format` of a Chat Completions body, from the version's `tools:` and `output_schema:`. */
+function chatExtras(prompt: ResolvedPrompt): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (prompt.tools?.length) {
+    out.tools = prompt.tools.map((t) => ({ type: 'function', function: { name: t.name, ...described(t), ...(t.parameters ? { parameters: jsonCopy(t.parameters) } : {}) } }));
+  }
+  if (prompt.outputSchema) out.response_format = { type: 'json_schema', json_schema: { name: schemaName(prompt.outputSchema), schema: jsonCopy(prompt.outputSchema) } };
+  return out;
+}
+
+/** `tools` and `text.format` of a Responses body (function tools sent with `strict: false`: the schema as declared). */
+function responsesExtras(prompt: ResolvedPrompt): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (prompt.tools?.length) {
+    out.tools = prompt.tools.map((t) => ({ type: 'function', name: t.name, ...described(t), parameters: t.parameters ? jsonCopy(t.parameters) : null, strict: false }));
+  }
+  if (prompt.outputSchema) out.text = { format: { type: 'json_schema', name: schemaName(prompt.outputSchema), schema: jsonCopy(prompt.outputSchema) } };
+  return out;
+}
 
 /** The SDK's default base URL, for `server.address` / `server.port`. */
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -92,7 +112,9 @@ function report(body: Readonly<Record<string, unknown>>, options: OpenAIBuildOpt
  * A Chat Completions body (`openai.chat.completions.create`): `model`, `messages` (a text template
  * is one user message), and the version's params — `max_tokens` becomes `max_completion_tokens`
  * for reasoning models (`o1`, `o3`, `gpt-5`…), `stop_sequences` becomes `stop`, `top_k` (not an
- * OpenAI parameter) is left out. `extra` is merged last (e.g. `{ stream: true, tools }`). Inside a
+ * OpenAI parameter) is left out. The version's `tools:` go as `tools` (`{ type: 'function', function }`)
+ * and its `output_schema:` as `response_format` (`json_schema`, named by the schema's `title`, else
+ * `output`). `extra` is merged last (e.g. `{ stream: true }`). Inside a
  * `prompt.call`, the span records what was sent (model, params, server, stream, output type).
  */
 export function chatCompletionRequest<const E extends Record<string, unknown> = Record<never, never>>(
@@ -106,7 +128,7 @@ export function chatCompletionRequest<const E extends Record<string, unknown> = 
     params.max_completion_tokens = params.max_tokens;
     delete params.max_tokens;
   }
-  const body = { ...params, model: prompt.model, messages: asMessages(rendered), ...extra } as ChatCompletionRequest<E>;
+  const body = { ...params, model: prompt.model, messages: asMessages(rendered), ...chatExtras(prompt), ...extra } as ChatCompletionRequest<E>;
   report(body, options, []);
   return body;
 }
@@ -115,7 +137,9 @@ export function chatCompletionRequest<const E extends Record<string, unknown> = 
  * A Responses body (`openai.responses.create`): `model`, `instructions` (the system blocks, joined
  * by a blank line), `input` (the other messages; a text template's string as is), and the
  * version's params (`max_tokens` → `max_output_tokens`; params the Responses API refuses, such as
- * `stop`, `seed`, penalties and `top_k`, are left out). `extra` is merged last.
+ * `stop`, `seed`, penalties and `top_k`, are left out). The version's `tools:` go as function
+ * `tools` (`strict: false`: the schema as declared) and its `output_schema:` as `text.format`
+ * (`json_schema`). `extra` is merged last.
  */
 export function responsesRequest<const E extends Record<string, unknown> = Record<never, never>>(
   prompt: ResolvedPrompt,
@@ -132,7 +156,7 @@ export function responsesRequest<const E extends Record<string, unknown> = Recor
     system = split.system;
     input = split.rest;
   }
-  const body = { ...params, model: prompt.model, ...(system.length > 0 ? { instructions: system.join('\n\n') } : {}), input, ...extra } as ResponsesRequest<E>;
+  const body = { ...params, model: prompt.model, ...(system.length > 0 ? { instructions: system.join('\n\n') } : {}), input, ...responsesExtras(prompt), ...extra } as ResponsesRequest<E>;
   report(body, options, system);
   return body;
 }

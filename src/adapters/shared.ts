@@ -1,5 +1,6 @@
 /** What every adapter shares: splitting rendered prompts, mapping params. @internal */
 import type { ChatMessage, RenderedPrompt } from '../render/compile.js';
+import type { ToolSpec } from '../registry/types.js';
 import { activeCallHandle, type SentRequest } from '../telemetry/call-handle.js';
 
 /** A rendered prompt as messages: a text template is one `user` message. */
@@ -51,4 +52,23 @@ export function reportSent(request: SentRequest): void {
   } catch {
     // Telemetry never breaks a request.
   }
+}
+
+/** An empty object schema, for APIs that require a parameters schema. */
+export const EMPTY_OBJECT_SCHEMA: Readonly<Record<string, unknown>> = Object.freeze({ type: 'object', properties: {} });
+
+/** A mutable deep copy of frozen JSON data (SDKs may annotate what they are given). */
+export function jsonCopy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** The name an output schema goes by: its `title` when it is a valid name, else `output`. */
+export function schemaName(schema: Readonly<Record<string, unknown>>): string {
+  const title = schema.title;
+  return typeof title === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(title) ? title : 'output';
+}
+
+/** `{ description? }` of a tool, for the shapes that take it as is. */
+export function described(tool: ToolSpec): { description?: string } {
+  return tool.description !== undefined ? { description: tool.description } : {};
 }

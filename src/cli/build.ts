@@ -6,6 +6,8 @@ import { compileFolder, registryToJson } from '../registry/registry.js';
 import { checkFolder } from '../registry/registry.js';
 import { COMMON_OPTIONS, command, loadFolder, show, writeAtomic } from './context.js';
 import { defineVerb } from './verb.js';
+import { schemaIssues } from '../registry/schema-check.js';
+import { registryError } from '../registry/compiled.js';
 
 /** Usage of `build`. */
 export const BUILD_USAGE = `promptpin build [-o FILE | -o DIR/] [--dir DIR]
@@ -23,6 +25,8 @@ const OPTIONS = { ...COMMON_OPTIONS, output: { type: 'string', short: 'o' } } as
 export const runBuild = defineVerb({ name: 'build', usage: BUILD_USAGE, options: OPTIONS }, async ({ io, ctx, values }) => {
   const state = await loadFolder(ctx);
   const registry = compileFolder(state.files);
+  const badSchemas = schemaIssues([...registry.prompts.values()].flatMap((p) => [...p.versions.values()]));
+  if (badSchemas.length) throw registryError(badSchemas);
   const json = `${JSON.stringify(registryToJson(registry), null, 2)}\n`;
   const unlocked = checkFolder(state.files).unlocked;
   if (unlocked.length) {

@@ -11,6 +11,7 @@ import { liveChangeProblems, rolloutStaleness, type LiveChange } from '../regist
 import { RELEASE_FILE } from '../registry/release.js';
 import { splitFrontMatter } from '../registry/prompt-file.js';
 import { checkFolder, type FolderFiles } from '../registry/registry.js';
+import { schemaIssues } from '../registry/schema-check.js';
 import type { PromptVersion } from '../registry/types.js';
 import { compileTemplate } from '../render/compile.js';
 import { guessProvider } from '../telemetry/prompt-info.js';
@@ -178,7 +179,7 @@ export const runCheck = defineVerb({ name: 'check', usage: CHECK_USAGE, options:
   const state = await loadFolder(ctx);
   const commit = values.base !== undefined ? await baseCommit(ctx, values.base) : undefined;
   const result = checkFolder(state.files);
-  const issues: RegistryIssue[] = [...result.issues];
+  const issues: RegistryIssue[] = [...result.issues, ...schemaIssues(result.versions)];
   for (const u of result.unlocked) {
     issues.push({
       code: ErrorCode.VERSION_IMMUTABLE,

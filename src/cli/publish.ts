@@ -7,6 +7,7 @@ import { parseLock } from '../registry/lock.js';
 import { nameProblem } from '../registry/names.js';
 import { parsePromptFile } from '../registry/prompt-file.js';
 import { checkFolder } from '../registry/registry.js';
+import { schemaIssues } from '../registry/schema-check.js';
 import { MAX_VERSION, nextVersion } from '../registry/version-numbers.js';
 import { CHANGE_OPTIONS, ChangeRefused, command, emit, knownList, loadFolder, paths, promptText, requireAuthor, show, validateAfter, versionNumbersOf, writeFolderChange } from './context.js';
 import { defineVerb } from './verb.js';
@@ -66,12 +67,15 @@ export const runPublish = defineVerb({ name: 'publish', usage: PUBLISH_USAGE, op
     text = preparePublishText({ sourceText: promptText(files, name, latest)!, author, ...(values.message !== undefined ? { message: values.message } : {}) });
   }
   const relPath = `${name}/${version}.prompt`;
-  const parsed = parsePromptFile(text, name, version, relPath);
+  const snippets = checkFolder(files).snippets;
+  const parsed = parsePromptFile(text, name, version, relPath, snippets);
   if (!parsed.ok) throw new ChangeRefused(`${name} v${version} is not a valid prompt.`, parsed.issues);
   const v = parsed.version;
+  const badSchemas = schemaIssues([v]);
+  if (badSchemas.length) throw new ChangeRefused(`${name} v${version} declares an invalid schema.`, badSchemas);
 
   const prevText = version > 1 ? promptText(files, name, version - 1) : undefined;
-  const prev = prevText !== undefined ? parsePromptFile(prevText, name, version - 1, `${name}/${version - 1}.prompt`) : undefined;
+  const prev = prevText !== undefined ? parsePromptFile(prevText, name, version - 1, `${name}/${version - 1}.prompt`, snippets) : undefined;
   if (prev?.ok && prev.version.hash === v.hash) {
     throw new ChangeRefused(`${name} v${version} would be identical to v${version - 1} (same template, variables, model and params; hash ${v.hash.slice(0, 19)}). Nothing to publish.`);
   }

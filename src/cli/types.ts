@@ -34,6 +34,8 @@ function tsType(spec: VariableSpec): string[] {
       return ['boolean'];
     case 'enum':
       return (spec.values ?? []).map((v) => JSON.stringify(v));
+    case 'messages':
+      return ["ReadonlyArray<{ readonly role: 'system' | 'user' | 'assistant'; readonly content: string }>"];
   }
 }
 

@@ -111,6 +111,7 @@ export function compareVersions(a: PromptVersion, b: PromptVersion): VersionDiff
       if (!widens(va, vb)) breaking.push(`variable "${name}" changed type: ${describeVariable(va)} → ${describeVariable(vb)} (values valid for v${a.version} may be refused)`);
     }
   }
+  schemaChanges(a, b, settings, breaking);
   const templateChanged = a.template !== b.template;
   const patch = templateChanged
     ? createTwoFilesPatch(`${a.name}/${a.version}.prompt`, `${b.name}/${b.version}.prompt`, a.template, b.template, `v${a.version} template`, `v${b.version} template`, { context: 3 })
@@ -164,4 +165,59 @@ export function formatDiff(d: VersionDiff): string {
     out.push('template:      unchanged');
   }
   return out.join('\n');
+}
+
+type Schema = Readonly<Record<string, unknown>>;
+
+function typesOf(s: Schema): Set<string> | null {
+  const t = s.type;
+  return typeof t === 'string' ? new Set([t]) : Array.isArray(t) ? new Set(t.map(String)) : null;
+}
+
+/** Breaking differences between two JSON Schemas: newly required fields, removed fields, narrowed types or enums. */
+export function schemaBreaks(a: Schema, b: Schema, at: string, removedBreaks: boolean, out: string[], depth = 0): void {
+  if (depth > 32) return;
+  const ta = typesOf(a);
+  const tb = typesOf(b);
+  if (tb !== null && (ta === null || [...ta].some((t) => !tb.has(t) && !(t === 'integer' && tb.has('number'))))) out.push(`${at}: type narrowed ${ta ? [...ta].join('|') : '(any)'} → ${[...tb].join('|')}`);
+  if (Array.isArray(b.enum) && (!Array.isArray(a.enum) || a.enum.some((v) => !(b.enum as unknown[]).some((w) => JSON.stringify(w) === JSON.stringify(v))))) out.push(`${at}: enum narrowed`);
+  const ra = new Set(Array.isArray(a.required) ? a.required.map(String) : []);
+  for (const r of Array.isArray(b.required) ? b.required.map(String) : []) if (!ra.has(r)) out.push(`${at}: "${r}" is newly required`);
+  const pa = (a.properties ?? {}) as Record<string, Schema>;
+  const pb = (b.properties ?? {}) as Record<string, Schema>;
+  for (const key of Object.keys(pa)) {
+    if (!Object.hasOwn(pb, key)) {
+      if (removedBreaks) out.push(`${at}: field "${key}" removed`);
+    } else if (typeof pa[key] === 'object' && typeof pb[key] === 'object') schemaBreaks(pa[key]!, pb[key]!, `${at}.${key}`, removedBreaks, out, depth + 1);
+  }
+  if (typeof a.items === 'object' && a.items !== null && typeof b.items === 'object' && b.items !== null) schemaBreaks(a.items as Schema, b.items as Schema, `${at}[]`, removedBreaks, out, depth + 1);
+}
+
+/** Tools and output schema: what changed (settings) and what breaks callers or consumers. */
+function schemaChanges(a: PromptVersion, b: PromptVersion, settings: SettingChange[], breaking: string[]): void {
+  const ta = new Map((a.tools ?? []).map((t) => [t.name, t]));
+  const tb = new Map((b.tools ?? []).map((t) => [t.name, t]));
+  for (const [name, t] of ta) {
+    const u = tb.get(name);
+    if (!u) {
+      settings.push({ key: `tool ${name}`, from: 'declared', to: null });
+      breaking.push(`tool "${name}" removed: code that handles its calls no longer gets them, and the model can no longer call it`);
+    } else if (!same(t, u)) {
+      settings.push({ key: `tool ${name}`, from: 'v' + a.version, to: 'changed' });
+      const out: string[] = [];
+      schemaBreaks(t.parameters ?? {}, u.parameters ?? {}, `tool "${name}" parameters`, true, out);
+      breaking.push(...out);
+    }
+  }
+  for (const name of tb.keys()) if (!ta.has(name)) settings.push({ key: `tool ${name}`, from: null, to: 'added' });
+  if (!same(a.outputSchema ?? null, b.outputSchema ?? null)) {
+    settings.push({ key: 'output_schema', from: a.outputSchema ? 'declared' : null, to: b.outputSchema ? 'changed' : null });
+    if (a.outputSchema && !b.outputSchema) breaking.push('output_schema removed: the response is no longer structured; code that parses it breaks');
+    else if (a.outputSchema && b.outputSchema) {
+      const out: string[] = [];
+      // For a response, a removed field breaks whoever reads it.
+      schemaBreaks(a.outputSchema, b.outputSchema, 'output_schema', true, out);
+      breaking.push(...out);
+    }
+  }
 }

@@ -34,7 +34,8 @@ export function buildRegistry(prompts: ReadonlyMap<string, PromptEntry>, environ
   const summary: Record<string, Record<string, unknown>> = {};
   for (const [name, entry] of prompts) {
     const versions: Record<string, unknown> = {};
-    for (const [n, v] of entry.versions) versions[String(n)] = { hash: v.hash, author: v.author, message: v.message, examples: v.examples };
+    // Snippet pins enter the revision only when present: registries without snippets keep theirs.
+    for (const [n, v] of entry.versions) versions[String(n)] = { hash: v.hash, author: v.author, message: v.message, examples: v.examples, ...(v.snippets ? { snippets: v.snippets } : {}) };
     summary[name] = versions;
   }
   const draft = { schemaVersion: 1 as const, revision: '', prompts, environments };
@@ -80,6 +81,7 @@ export function versionToJson(v: PromptVersion, meta: boolean): Record<string, u
       ...(spec.optional && spec.default === undefined ? { optional: true } : {}),
       ...(spec.default !== undefined ? { default: spec.default } : {}),
       ...(spec.description !== undefined ? { description: spec.description } : {}),
+      ...(spec.max !== undefined ? { max: spec.max } : {}),
     };
   }
   return {
@@ -90,6 +92,9 @@ export function versionToJson(v: PromptVersion, meta: boolean): Record<string, u
     params: { ...v.params },
     variables,
     template: v.template,
+    ...(v.tools !== undefined ? { tools: v.tools } : {}),
+    ...(v.outputSchema !== undefined ? { output_schema: v.outputSchema } : {}),
+    ...(v.snippets !== undefined ? { snippets: { ...v.snippets } } : {}),
     ...(meta && v.author !== undefined ? { author: v.author } : {}),
     ...(meta && v.message !== undefined ? { message: v.message } : {}),
     ...(meta && v.examples !== undefined ? { examples: v.examples } : {}),

@@ -2,6 +2,7 @@ import { stringify as yamlStringify } from 'yaml';
 import { LIMITS, type YamlProblem } from '../internal/safe-data.js';
 import { parseYamlSafely } from '../internal/yaml.js';
 import { buildVersion, type ParsePromptFileResult } from './version.js';
+import { expandSnippets, type SnippetLookup } from './snippets.js';
 import { ErrorCode, type RegistryIssue } from '../errors.js';
 
 export * from './version.js';
@@ -10,7 +11,7 @@ export * from './version.js';
  * Parses the text of a `.prompt` file (YAML front matter between `---` lines, then the template)
  * into a frozen {@link PromptVersion}, checking variables against placeholders.
  */
-export function parsePromptFile(text: string, name: string, version: number, file: string): ParsePromptFileResult {
+export function parsePromptFile(text: string, name: string, version: number, file: string, snippets?: SnippetLookup): ParsePromptFileResult {
   const issues: RegistryIssue[] = [];
   const at = (message: string, extra: { line?: number; field?: string } = {}): ParsePromptFileResult => {
     issues.push({ code: ErrorCode.INVALID_CONFIG, file, prompt: name, version, message, ...extra });
@@ -32,7 +33,17 @@ export function parsePromptFile(text: string, name: string, version: number, fil
     const p = e as YamlProblem;
     return at(`invalid front matter YAML: ${p.message}`, p.line !== undefined ? { line: p.line + 1 } : {});
   }
-  return buildVersion(parsed.value ?? {}, template, { name, version, file, lineOf: (path) => parsed.lineOf(path), bodyStartLine });
+  const front = (parsed.value ?? {}) as Record<string, unknown>;
+  const rawPins = front.snippets;
+  const pins = typeof rawPins === 'object' && rawPins !== null && !Array.isArray(rawPins) ? (rawPins as Record<string, number>) : {};
+  const expanded = expandSnippets(template, pins, snippets);
+  if (!expanded.ok) {
+    for (const p of expanded.problems) {
+      issues.push({ code: p.code, file, prompt: name, version, field: p.field ?? 'template', ...(p.line !== undefined ? { line: bodyStartLine + p.line - 1 } : {}), message: p.message });
+    }
+    return { ok: false, issues };
+  }
+  return buildVersion(front, expanded.text, { name, version, file, lineOf: (path) => parsed.lineOf(path), bodyStartLine, written: template });
 }
 
 /** The parts of a `.prompt` file: front-matter YAML, template body, and the body's first line. */

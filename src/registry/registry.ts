@@ -3,6 +3,8 @@ import { ErrorCode, type RegistryIssue } from '../errors.js';
 import { parseLock, LOCK_FILE, type Lock } from './lock.js';
 import { nameProblem } from './names.js';
 import { parsePromptFile } from './prompt-file.js';
+import { includedSnippets, type SnippetLookup } from './snippets.js';
+import { parseSnippetFiles } from './snippet-file.js';
 import { buildRegistry, registryError } from './compiled.js';
 import { parseReleaseFile, RELEASE_FILE } from './release.js';
 import type { PromptEntry, PromptVersion, Registry, Release } from './types.js';
@@ -46,6 +48,8 @@ export interface FolderCheck {
   readonly unlocked: readonly { readonly name: string; readonly version: number; readonly hash: string }[];
   /** Every parsed version, even when the registry as a whole is invalid. */
   readonly versions: readonly PromptVersion[];
+  /** The folder's snippets (`_snippets/<name>/<N>.prompt`). */
+  readonly snippets: SnippetLookup;
 }
 
 const PROMPT_PATH = /^(.+)\/([1-9]\d*)\.prompt$/;
@@ -59,11 +63,13 @@ const parsedFiles = new LRUCache<string, ReturnType<typeof parsePromptFile>>({
   sizeCalculation: (_v, key) => Math.max(1, key.length * 2),
 });
 
-function parseCached(text: string, name: string, version: number, path: string): ReturnType<typeof parsePromptFile> {
+function parseCached(text: string, name: string, version: number, path: string, snippets: SnippetLookup): ReturnType<typeof parsePromptFile> {
+  // A file that includes snippets resolves against the folder's snippets: parsed afresh each time.
+  if (includedSnippets(text).length > 0) return parsePromptFile(text, name, version, path, snippets);
   const key = `${path}\u0000${text}`;
   let parsed = parsedFiles.get(key);
   if (parsed === undefined) {
-    parsed = parsePromptFile(text, name, version, path);
+    parsed = parsePromptFile(text, name, version, path, snippets);
     parsedFiles.set(key, parsed);
   }
   return parsed;
@@ -75,7 +81,10 @@ export function checkFolder(files: FolderFiles): FolderCheck {
   const byName = new Map<string, Map<number, PromptVersion>>();
   const versions: PromptVersion[] = [];
   const seenFiles = new Map<string, Set<number>>();
+  const snippetSet = parseSnippetFiles(files.promptFiles);
+  issues.push(...snippetSet.issues);
   for (const { path, text } of files.promptFiles) {
+    if (path.startsWith('_snippets/')) continue;
     const m = PROMPT_PATH.exec(path);
     if (!m) {
       issues.push({ code: ErrorCode.INVALID_CONFIG, file: path, message: 'prompt files are named <prompt-name>/<version>.prompt, with versions 1, 2, 3, …' });
@@ -96,7 +105,7 @@ export function checkFolder(files: FolderFiles): FolderCheck {
     }
     if (!seenFiles.has(name)) seenFiles.set(name, new Set());
     seenFiles.get(name)!.add(version);
-    const parsed = parseCached(text, name, version, path);
+    const parsed = parseCached(text, name, version, path, snippetSet.lookup);
     if (!parsed.ok) {
       issues.push(...parsed.issues);
       continue;
@@ -144,7 +153,7 @@ export function checkFolder(files: FolderFiles): FolderCheck {
           file: `${name}/${v}.prompt`,
           prompt: name,
           version: v,
-          message: `${name} v${v} was edited in place (locked ${short(hash)}, file now ${short(current.hash)}): restore v${v} from git and publish the change as v${next} (promptpin publish ${name})`,
+          message: `${name} v${v} was edited in place (locked ${short(hash)}, file now ${short(current.hash)}${current.snippets ? `; or a snippet it includes was: ${Object.entries(current.snippets).map(([s, n]) => `${s} v${n}`).join(', ')}` : ''}): restore v${v} from git and publish the change as v${next} (promptpin publish ${name})`,
         });
       }
     }
@@ -189,7 +198,7 @@ export function checkFolder(files: FolderFiles): FolderCheck {
     }
   }
   const registry = issues.length === 0 ? buildRegistry(prompts, environments) : null;
-  return { registry, issues, lock, unlocked, versions };
+  return { registry, issues, lock, unlocked, versions, snippets: snippetSet.lookup };
 }
 
 function short(hash: string): string {

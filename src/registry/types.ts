@@ -1,7 +1,7 @@
 /** The in-memory model of a prompt registry. Every object here is frozen once built. */
 
 /** The type of a declared template variable. */
-export type VariableType = 'string' | 'number' | 'integer' | 'boolean' | 'enum';
+export type VariableType = 'string' | 'number' | 'integer' | 'boolean' | 'enum' | 'messages';
 
 /** A declared template variable, normalized from the `.prompt` front matter. */
 export interface VariableSpec {
@@ -14,6 +14,25 @@ export interface VariableSpec {
   readonly default?: string | number | boolean;
   /** Free-text description for humans and generated types. */
   readonly description?: string;
+  /**
+   * With `type: messages`: the most messages a value may hold (at most
+   * {@link MESSAGES_MAX_ITEMS}, the default). In the hash only when declared.
+   */
+  readonly max?: number;
+}
+
+/** The most messages a `type: messages` variable accepts (its `max:` may lower it). */
+export const MESSAGES_MAX_ITEMS = 1000;
+/** The most characters of content, all messages together, a `type: messages` value may hold. */
+export const MESSAGES_MAX_CHARS = 1_000_000;
+
+/** A function the model may call, from the `.prompt` file's `tools:` (JSON Schema parameters). */
+export interface ToolSpec {
+  /** `^[A-Za-z0-9_-]{1,64}$`, unique within the version (every provider's rule). */
+  readonly name: string;
+  readonly description?: string;
+  /** A JSON Schema of the arguments (an object schema). */
+  readonly parameters?: Readonly<Record<string, unknown>>;
 }
 
 /** The GenAI operation a prompt performs (`gen_ai.operation.name`). */
@@ -31,8 +50,17 @@ export interface PromptVersion {
   readonly operation: PromptOperation;
   readonly params: Readonly<Record<string, unknown>>;
   readonly variables: Readonly<Record<string, VariableSpec>>;
-  /** The template body as written (line endings normalized to `\n`). */
+  /**
+   * The template that runs (line endings normalized to `\n`): the body as written, with each
+   * `{{> snippet}}` replaced by the pinned snippet version's text. The hash covers this text.
+   */
   readonly template: string;
+  /** Function definitions sent with the request (`tools:`), in the hash only when declared. */
+  readonly tools?: readonly ToolSpec[];
+  /** The response's JSON Schema (`output_schema:`), in the hash only when declared. */
+  readonly outputSchema?: Readonly<Record<string, unknown>>;
+  /** Snippet name → pinned snippet version, when the template includes snippets (`{{> name}}`). */
+  readonly snippets?: Readonly<Record<string, number>>;
   readonly author?: string;
   /** Why this version exists. */
   readonly message?: string;

@@ -3,7 +3,7 @@ import { sha256Hex } from '../internal/sha256.js';
 import { ErrorCode, type RegistryIssue } from '../errors.js';
 import { canonicalJson, deepFreeze, safeParse, zodIssuesAt } from '../internal/safe-data.js';
 import { parseTemplate, TemplateSyntaxError } from '../render/template.js';
-import type { PromptOperation, PromptVersion, VariableSpec } from './types.js';
+import { MESSAGES_MAX_ITEMS, type PromptOperation, type PromptVersion, type ToolSpec, type VariableSpec } from './types.js';
 
 /** Version of the canonical form hashed into `PromptVersion.hash`. Changing it re-hashes everything. */
 export const CONTENT_HASH_VERSION = 1;
@@ -11,11 +11,16 @@ export const CONTENT_HASH_VERSION = 1;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const SCALAR_TYPES = ['string', 'number', 'integer', 'boolean'] as const;
+const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const SNIPPET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+/** Front-matter keys, as listed in the unknown-key message. */
+const FRONT_KEYS = 'model, provider, operation, params, variables, tools, output_schema, snippets, author, message, examples';
 
 const VariableDeclSchema = z.union([
-  z.enum(SCALAR_TYPES),
+  z.enum([...SCALAR_TYPES, 'messages']),
   z.strictObject({
-    type: z.optional(z.enum([...SCALAR_TYPES, 'enum'])),
+    type: z.optional(z.enum([...SCALAR_TYPES, 'enum', 'messages'])),
+    max: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(MESSAGES_MAX_ITEMS))),
     enum: z.optional(z.array(z.string()).check(z.minLength(1))),
     optional: z.optional(z.boolean()),
     default: z.optional(z.union([z.string(), z.number(), z.boolean()])),
@@ -32,6 +37,17 @@ const FrontMatterSchema = z.strictObject({
   author: z.optional(z.string()),
   message: z.optional(z.string()),
   examples: z.optional(z.array(z.record(z.string(), z.unknown()))),
+  tools: z.optional(
+    z.array(
+      z.strictObject({
+        name: z.string().check(z.regex(TOOL_NAME, 'a tool name is 1-64 letters, digits, _ or - (every provider\'s rule)')),
+        description: z.optional(z.string()),
+        parameters: z.optional(z.record(z.string(), z.unknown())),
+      }),
+    ).check(z.maxLength(128, 'at most 128 tools')),
+  ),
+  output_schema: z.optional(z.record(z.string(), z.unknown())),
+  snippets: z.optional(z.record(z.string().check(z.regex(SNIPPET_NAME)), z.number().check(z.int(), z.minimum(1)))),
 });
 
 /** The parts of a version that the content hash covers. */
@@ -42,12 +58,16 @@ export interface HashedContent {
   readonly params: Readonly<Record<string, unknown>>;
   readonly variables: Readonly<Record<string, VariableSpec>>;
   readonly template: string;
+  readonly tools?: readonly ToolSpec[] | undefined;
+  readonly outputSchema?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /**
  * The content hash of a version: `sha256:` + hex SHA-256 of the canonical JSON (keys sorted at every
- * level) of `{ hashVersion, model, provider, operation, params, variables, template }`. Author,
- * message and examples are not hashed: they do not change behaviour.
+ * level) of `{ hashVersion, model, provider, operation, params, variables, template }`, plus
+ * `tools` and `outputSchema` only when the version declares them (so every version written before
+ * they existed keeps its hash). `template` is the resolved template (snippets included). Author,
+ * message, examples and snippet pins are not hashed: they do not change behaviour.
  */
 export function contentHash(content: HashedContent): string {
   const canonical = canonicalJson({
@@ -58,6 +78,8 @@ export function contentHash(content: HashedContent): string {
     params: content.params,
     variables: content.variables,
     template: content.template,
+    ...(content.tools !== undefined ? { tools: content.tools } : {}),
+    ...(content.outputSchema !== undefined ? { outputSchema: content.outputSchema } : {}),
   });
   return `sha256:${sha256Hex(canonical)}`;
 }
@@ -76,6 +98,11 @@ export interface VersionContext {
   readonly lineOf?: (path: readonly (string | number)[]) => number | undefined;
   /** 1-based line where the template body starts in the file. */
   readonly bodyStartLine?: number;
+  /**
+   * The template as written, when `template` is the resolved one (snippets included by the
+   * authoring side, see `snippets.ts`): error lines then refer to the resolved text.
+   */
+  readonly written?: string;
 }
 
 /**
@@ -110,6 +137,13 @@ export function buildVersion(data: unknown, template: string, ctx: VersionContex
       }
     }
   }
+  for (const block of ['tools', 'output_schema'] as const) {
+    const raw = (data as Record<string, unknown> | null)?.[block];
+    const bad = raw === undefined ? null : prototypeKeyIn(raw);
+    if (bad !== null) {
+      issues.push({ code: ErrorCode.INVALID_CONFIG, file, prompt: name, version, field: block, message: `${block} holds the key "${bad}", which names a JavaScript prototype member: rename it` });
+    }
+  }
   if (issues.length > 0) return { ok: false, issues };
   const result = safeParse(FrontMatterSchema, data);
   if (!result.success) {
@@ -125,7 +159,7 @@ export function buildVersion(data: unknown, template: string, ctx: VersionContex
         extra: () => ({ prompt: name, version }),
         message: (issue) =>
           issue.code === 'unrecognized_keys'
-            ? `unknown front-matter key(s) ${issue.keys.join(', ')}: allowed are model, provider, operation, params, variables, author, message, examples`
+            ? `unknown front-matter key(s) ${issue.keys.join(', ')}: allowed are ${FRONT_KEYS}`
             : issue.message,
       }),
     );
@@ -160,14 +194,46 @@ export function buildVersion(data: unknown, template: string, ctx: VersionContex
     Object.defineProperty(params, k, { value: v, enumerable: true });
   }
 
+  const tools = fmData.tools;
+  if (tools) {
+    const seenTools = new Set<string>();
+    tools.forEach((t, i) => {
+      if (seenTools.has(t.name)) at(`tool "${t.name}" is declared twice: tool names are unique`, { field: `tools.${i}.name`, ...lineOf(['tools', i, 'name']) });
+      seenTools.add(t.name);
+    });
+  }
+
+  // Includes were replaced by the authoring side; a runtime never expands one (parseTemplate refuses `{{>`).
+  const resolved = template;
+  const written = ctx.written ?? template;
+  const pins = fmData.snippets ?? {};
+  const usesSnippets = Object.keys(pins).length > 0;
+
   let placeholders: readonly string[] = [];
   let placeholderLines: readonly number[] = [];
+  let spreads: ReadonlySet<string> = new Set();
+  let textUses: ReadonlySet<string> = new Set();
   try {
-    ({ placeholders, placeholderLines } = parseTemplate(template));
+    const parsedTemplate = parseTemplate(resolved);
+    ({ placeholders, placeholderLines } = parsedTemplate);
+    spreads = new Set(parsedTemplate.spreads ?? []);
+    textUses = new Set(parsedTemplate.messages.flatMap((m) => m.vars));
   } catch (e) {
     if (!(e instanceof TemplateSyntaxError)) throw e;
-    issues.push({ code: ErrorCode.INVALID_TEMPLATE, file, prompt: name, version, field: 'template', line: bodyStartLine + e.line - 1, message: e.message });
+    // Line numbers are the file's when no snippet was included (else the resolved template's).
+    issues.push({ code: ErrorCode.INVALID_TEMPLATE, file, prompt: name, version, field: 'template', line: resolved === written ? bodyStartLine + e.line - 1 : e.line, message: resolved === written ? e.message : `${e.message} (in the template with its snippets included)` });
   }
+  placeholders.forEach((p, i) => {
+    const spec = Object.prototype.hasOwnProperty.call(variables, p) ? variables[p] : undefined;
+    if (spec === undefined) return;
+    const line = bodyStartLine + placeholderLines[i]! - 1;
+    if (spreads.has(p) && spec.type !== 'messages') {
+      // A name used both ways is reported once, as the slot problem.
+      issues.push({ code: ErrorCode.INVALID_TEMPLATE, file, prompt: name, version, field: 'template', line, message: `{{...${p}}} inserts messages, but "${p}" is declared ${spec.type}: declare it "${p}: messages" or write {{${p}}} inside a role block` });
+    } else if (textUses.has(p) && spec.type === 'messages') {
+      issues.push({ code: ErrorCode.INVALID_TEMPLATE, file, prompt: name, version, field: 'template', line, message: `"${p}" is a messages variable: place {{...${p}}} alone on a line between the role blocks (messages are inserted as messages, never as text)` });
+    }
+  });
   placeholders.forEach((p, i) => {
     if (!Object.prototype.hasOwnProperty.call(variables, p)) {
       issues.push({
@@ -177,7 +243,7 @@ export function buildVersion(data: unknown, template: string, ctx: VersionContex
         version,
         field: 'template',
         line: bodyStartLine + placeholderLines[i]! - 1,
-        message: `placeholder {{${p}}} is not declared: add it under variables: (e.g. "${p}: string")`,
+        message: spreads.has(p) ? `placeholder {{...${p}}} is not declared: add it under variables: (e.g. "${p}: messages")` : `placeholder {{${p}}} is not declared: add it under variables: (e.g. "${p}: string")`,
       });
     }
   });
@@ -198,13 +264,25 @@ export function buildVersion(data: unknown, template: string, ctx: VersionContex
   if (issues.length > 0) return { ok: false, issues };
 
   const operation: PromptOperation = fmData.operation ?? 'chat';
+  const toolSpecs: readonly ToolSpec[] | undefined = tools
+    ? deepFreeze(
+        tools.map((t) => ({
+          name: t.name,
+          ...(t.description !== undefined ? { description: t.description } : {}),
+          ...(t.parameters !== undefined ? { parameters: t.parameters } : {}),
+        })),
+      )
+    : undefined;
+  const outputSchema = fmData.output_schema !== undefined ? deepFreeze(fmData.output_schema) : undefined;
   const content: HashedContent = {
     model: fmData.model,
     provider: fmData.provider,
     operation,
     params: deepFreeze(params),
     variables: deepFreeze(variables),
-    template,
+    template: resolved,
+    tools: toolSpecs,
+    outputSchema,
   };
   const v: PromptVersion = {
     name,
@@ -215,7 +293,10 @@ export function buildVersion(data: unknown, template: string, ctx: VersionContex
     operation,
     params: content.params,
     variables: content.variables,
-    template,
+    template: resolved,
+    ...(toolSpecs !== undefined ? { tools: toolSpecs } : {}),
+    ...(outputSchema !== undefined ? { outputSchema } : {}),
+    ...(usesSnippets ? { snippets: Object.freeze({ ...pins }) } : {}),
     ...(fmData.author !== undefined ? { author: fmData.author } : {}),
     ...(fmData.message !== undefined ? { message: fmData.message } : {}),
     ...(fmData.examples !== undefined ? { examples: deepFreeze(fmData.examples) } : {}),
@@ -226,6 +307,17 @@ export function buildVersion(data: unknown, template: string, ctx: VersionContex
 /** Normalizes one variable declaration, or returns why it is invalid. */
 export function normalizeVariable(decl: z.infer<typeof VariableDeclSchema>): VariableSpec | string {
   if (typeof decl === 'string') return Object.freeze({ type: decl, optional: false });
+  if (decl.max !== undefined && decl.type !== 'messages') return 'max: applies to type messages only (the most messages a value may hold)';
+  if (decl.type === 'messages') {
+    if (decl.default !== undefined) return 'a messages variable has no default: mark it optional: true (it is then an empty list)';
+    if (decl.enum) return 'enum: [..] cannot be combined with type messages';
+    return Object.freeze({
+      type: 'messages' as const,
+      optional: decl.optional === true,
+      ...(decl.max !== undefined ? { max: decl.max } : {}),
+      ...(decl.description !== undefined ? { description: decl.description } : {}),
+    });
+  }
   const type = decl.type ?? (decl.enum ? 'enum' : undefined);
   if (!type) return 'declare a type (string, number, integer, boolean) or an enum: [..] list';
   if (type === 'enum' && !decl.enum) return 'type enum needs an enum: [..] list of allowed values';
@@ -255,3 +347,17 @@ export function normalizeVariable(decl: z.infer<typeof VariableDeclSchema>): Var
   return Object.freeze(spec);
 }
 
+
+/** The first key anywhere in `value` that names a prototype member (`__proto__`, …), or null. */
+function prototypeKeyIn(value: unknown): string | null {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null) continue;
+    for (const key of Object.keys(v)) {
+      if (FORBIDDEN_KEYS.has(key)) return key;
+      stack.push((v as Record<string, unknown>)[key]);
+    }
+  }
+  return null;
+}

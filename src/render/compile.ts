@@ -5,7 +5,34 @@ import { PromptRenderError, type VariableIssue } from '../errors.js';
 import { trimBlankLines } from '../internal/text.js';
 import { safeParse } from '../internal/safe-data.js';
 import type { PromptVersion, VariableSpec } from '../registry/types.js';
-import { parseTemplate, type Role } from './template.js';
+import { parseTemplate, ROLES, type Role } from './template.js';
+
+// NB: repeated from registry/types.ts, which render/ may import for types only.
+const MESSAGES_MAX_ITEMS = 1000;
+const MESSAGES_MAX_CHARS = 1_000_000;
+const ROLE_SET: ReadonlySet<string> = new Set(ROLES);
+
+/**
+ * A `type: messages` value as inserted, or null when it is not one: an array (at most `max`
+ * items) of `{ role, content }` with a known role and string content (no other keys), at most
+ * {@link MESSAGES_MAX_CHARS} characters of content in all. Work is bounded by `max`.
+ */
+function messagesValue(v: unknown, max: number): ChatMessage[] | null {
+  if (!Array.isArray(v) || v.length > max) return null;
+  const out: ChatMessage[] = new Array<ChatMessage>(v.length);
+  let chars = 0;
+  for (let i = 0; i < v.length; i++) {
+    const m: unknown = v[i];
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) return null;
+    const { role, content } = m as { role?: unknown; content?: unknown };
+    if (typeof role !== 'string' || !ROLE_SET.has(role) || typeof content !== 'string' || !Object.hasOwn(m, 'role') || !Object.hasOwn(m, 'content')) return null;
+    if (Object.keys(m).length !== 2) return null;
+    chars += content.length;
+    if (chars > MESSAGES_MAX_CHARS) return null;
+    out[i] = Object.freeze({ role: role as Role, content });
+  }
+  return out;
+}
 
 /** One chat message produced by rendering a chat template. */
 export interface ChatMessage {
@@ -32,6 +59,7 @@ interface Check {
   readonly optional: boolean;
   readonly fallback: string;
   readonly values: ReadonlySet<string> | undefined;
+  readonly max: number;
 }
 
 /** The zod schema equivalent of a variable declaration: the source of truth for error messages. */
@@ -56,6 +84,16 @@ export function variablesSchema(variables: Readonly<Record<string, VariableSpec>
       case 'enum':
         t = z.enum(spec.values as [string, ...string[]]);
         break;
+      case 'messages': {
+        const max = spec.max ?? MESSAGES_MAX_ITEMS;
+        t = z
+          .array(z.strictObject({ role: z.enum(ROLES), content: z.string() }))
+          .check(
+            z.maxLength(max, `at most ${max} messages`),
+            z.refine((list) => list.reduce((n, m) => n + m.content.length, 0) <= MESSAGES_MAX_CHARS, `at most ${MESSAGES_MAX_CHARS} characters of content in all`),
+          );
+        break;
+      }
     }
     shape[name] = spec.optional ? z.optional(t) : t;
   }
@@ -93,11 +131,13 @@ export function compileTemplate(version: Pick<PromptVersion, 'name' | 'version' 
     optional: spec.optional,
     fallback: spec.default === undefined ? '' : stringify(spec.default),
     values: spec.values ? new Set(spec.values) : undefined,
+    max: spec.max ?? MESSAGES_MAX_ITEMS,
   }));
   const declaredCount = checks.length;
   const index = new Map(checks.map((c, i) => [c.name, i]));
   const messages = parsed.messages.map((m) => ({
     role: m.role,
+    spread: m.spread === undefined ? -1 : index.get(m.spread)!,
     statics: m.statics,
     slots: m.vars.map((v) => index.get(v)!),
     // A role block that starts (ends) with a variable may still start (end) with a blank line
@@ -107,6 +147,7 @@ export function compileTemplate(version: Pick<PromptVersion, 'name' | 'version' 
   }));
   let schema: z.ZodMiniObject | undefined;
   const values: string[] = new Array<string>(declaredCount).fill('');
+  const lists: (readonly ChatMessage[])[] = new Array<readonly ChatMessage[]>(declaredCount).fill([]);
 
   /** Returns false when the fast path cannot vouch for `vars`. Fills `values` when it can. */
   const fastCheck = (vars: PromptVariables): boolean => {
@@ -117,6 +158,7 @@ export function compileTemplate(version: Pick<PromptVersion, 'name' | 'version' 
       if (v === undefined) {
         if (!c.optional) return false;
         values[i] = c.fallback;
+        lists[i] = [];
         continue;
       }
       // Only own properties count: an inherited value (a polluted prototype) goes to the slow path.
@@ -144,6 +186,12 @@ export function compileTemplate(version: Pick<PromptVersion, 'name' | 'version' 
           if (typeof v !== 'boolean') return false;
           values[i] = String(v);
           break;
+        case 'messages': {
+          const list = messagesValue(v, c.max);
+          if (list === null) return false;
+          lists[i] = list;
+          break;
+        }
       }
     }
     // Extra keys (typos of optional variables, most often) must reach the strict schema.
@@ -163,6 +211,10 @@ export function compileTemplate(version: Pick<PromptVersion, 'name' | 'version' 
     for (let i = 0; i < declaredCount; i++) {
       const c = checks[i]!;
       const v = Object.hasOwn(data, c.name) ? data[c.name] : undefined;
+      if (c.type === 'messages') {
+        lists[i] = v === undefined ? [] : (messagesValue(v, c.max) ?? []);
+        continue;
+      }
       values[i] = v === undefined ? c.fallback : stringify(v);
     }
   };
@@ -179,13 +231,18 @@ export function compileTemplate(version: Pick<PromptVersion, 'name' | 'version' 
       const m = messages[0]!;
       return fill(m.statics, m.slots);
     }
-    const out: ChatMessage[] = new Array<ChatMessage>(messages.length);
+    const out: ChatMessage[] = [];
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i]!;
+      if (m.spread >= 0) {
+        // Each inserted message stays a message of its own: never joined into a block's text.
+        for (const h of lists[m.spread]!) out.push({ role: h.role, content: h.content });
+        continue;
+      }
       const content = fill(m.statics, m.slots);
       // Look at the edge values, not the result: reading the concatenated string would flatten it.
       const trim = (m.leadSlot >= 0 && edgeIsBlank(values[m.leadSlot]!, 0)) || (m.trailSlot >= 0 && edgeIsBlank(values[m.trailSlot]!, -1));
-      out[i] = { role: m.role!, content: trim ? trimBlankLines(content) : content };
+      out.push({ role: m.role!, content: trim ? trimBlankLines(content) : content });
     }
     return out;
   };
@@ -208,8 +265,19 @@ function describeIssue(issue: z.core.$ZodIssue, variables: Readonly<Record<strin
       ? (vars as Record<string, unknown>)[name]
       : undefined;
   if (!spec) return { variable: name, message: issue.message };
-  const declared = spec.type === 'enum' ? `one of ${spec.values!.map((v) => JSON.stringify(v)).join(', ')}` : spec.type === 'integer' ? 'an integer' : `a ${spec.type}`;
+  const declared =
+    spec.type === 'enum'
+      ? `one of ${spec.values!.map((v) => JSON.stringify(v)).join(', ')}`
+      : spec.type === 'integer'
+        ? 'an integer'
+        : spec.type === 'messages'
+          ? `messages: an array of at most ${spec.max ?? MESSAGES_MAX_ITEMS} { role: ${ROLES.join(' | ')}, content: string }`
+          : `a ${spec.type}`;
   if (given === undefined) return { variable: name, message: `missing (required, ${declared})` };
+  if (spec.type === 'messages' && Array.isArray(given)) {
+    const at = issue.path.length > 1 ? ` at [${issue.path.slice(1).map(String).join('].')}]` : '';
+    return { variable: name, message: `expected ${declared}: ${issue.message}${at.replace('].', '] ')}` };
+  }
   const got = given === null ? 'null' : Array.isArray(given) ? 'an array' : typeof given;
   // Never echo the value itself: variable values are untrusted and may be private.
   return { variable: name, message: `expected ${declared}, got ${got}` };

@@ -7,6 +7,11 @@
  *   blocks. A template with role blocks is a chat template; only whitespace may stand outside the
  *   blocks; blocks do not nest. Each block's content is trimmed of leading and trailing blank
  *   lines (the template text here; lines left blank at the edges by an empty variable at render). A template without role blocks is one text prompt, with its final newline trimmed.
+ * - `{{...history}}`, alone on its line between the role blocks of a chat template, inserts the
+ *   messages of `history` (a `type: messages` variable) at that position, each as its own message:
+ *   never flattened into text.
+ * - `{{> snippet}}` includes a shared snippet; the authoring side replaces it before this parser
+ *   runs (see `registry/snippets.ts`), so it never reaches a runtime.
  * - Any other `{{` is an error (there is no escape: pass literal braces in a variable).
  */
 
@@ -25,6 +30,8 @@ export interface TemplateMessage {
   /** `statics.length === vars.length + 1`; output is statics[0] + v0 + statics[1] + v1 + … */
   readonly statics: readonly string[];
   readonly vars: readonly string[];
+  /** A `{{...name}}` slot: the messages of variable `name` go here (role, statics and vars empty). */
+  readonly spread?: string;
 }
 
 /** A parsed template. */
@@ -35,6 +42,8 @@ export interface ParsedTemplate {
   readonly placeholders: readonly string[];
   /** The 1-based line (within the template) of each placeholder's first use, index for index. */
   readonly placeholderLines: readonly number[];
+  /** Variables used as `{{...name}}` message slots; absent when there are none. */
+  readonly spreads?: readonly string[];
 }
 
 /** A syntax error in a template, with its 1-based line within the template body. */
@@ -60,17 +69,20 @@ function isIdentPart(c: number): boolean {
  * identifier, spaces, `}}` — the language of `/\{\{\s*([#/]?)\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/y`.
  * One forward pass (the expression backtracked quadratically over `{{` and a long run of spaces).
  */
-function readTag(src: string, at: number): { sigil: '' | '#' | '/'; ident: string; end: number } | null {
+function readTag(src: string, at: number): { sigil: '' | '#' | '/' | '...'; ident: string; end: number } | null {
   const n = src.length;
   let i = at + 2;
   try {
     while (i < n && isJsWhitespace(src.charCodeAt(i))) i++;
-    let sigil: '' | '#' | '/' = '';
+    let sigil: '' | '#' | '/' | '...' = '';
     const c = src.charCodeAt(i);
     if (c === 35 || c === 47) {
       sigil = c === 35 ? '#' : '/';
       i++;
       while (i < n && isJsWhitespace(src.charCodeAt(i))) i++;
+    } else if (c === 46 && src.charCodeAt(i + 1) === 46 && src.charCodeAt(i + 2) === 46) {
+      sigil = '...';
+      i += 3;
     }
     const identStart = i;
     if (i >= n || !isIdentStart(src.charCodeAt(i))) return null;
@@ -115,6 +127,7 @@ export function parseTemplate(src: string): ParsedTemplate {
   const placeholders: string[] = [];
   const placeholderLines: number[] = [];
   const seen = new Set<string>();
+  const spreads: string[] = [];
   const lineAt = lineCounter(src);
   const top: { statics: string[]; vars: string[] } = { statics: [''], vars: [] };
   let outsideText = '';
@@ -146,7 +159,21 @@ export function parseTemplate(src: string): ParsedTemplate {
     }
     const { sigil, ident } = m;
     const line = lineAt(at);
-    if (sigil === '') {
+    if (sigil === '...') {
+      if (open) {
+        throw new TemplateSyntaxError(`{{...${ident}}} stands inside {{#${open.role}}} (line ${open.line}): a message slot goes on its own line between role blocks`, line);
+      }
+      if (!aloneOnLine(src, at, m.end)) {
+        throw new TemplateSyntaxError(`{{...${ident}}} must stand alone on its line (it inserts whole messages, not text)`, line);
+      }
+      messages.push({ role: undefined, statics: [], vars: [], spread: ident });
+      spreads.push(ident);
+      if (!seen.has(ident)) {
+        seen.add(ident);
+        placeholders.push(ident);
+        placeholderLines.push(line);
+      }
+    } else if (sigil === '') {
       const target = open ?? top;
       target.vars.push(ident);
       target.statics.push('');
@@ -189,12 +216,32 @@ export function parseTemplate(src: string): ParsedTemplate {
         lineAt(idx < 0 ? 0 : idx),
       );
     }
-    return { kind: 'chat', messages, placeholders, placeholderLines };
+    return { kind: 'chat', messages, placeholders, placeholderLines, ...(spreads.length ? { spreads } : {}) };
+  }
+  if (spreads.length > 0) {
+    throw new TemplateSyntaxError(`{{...${spreads[0]}}} inserts messages, so it needs a chat template: write the other text inside {{#system}}, {{#user}} or {{#assistant}} blocks`, lineAt(src.indexOf('{{')));
   }
   const statics = [...top.statics];
   const last = statics.length - 1;
   statics[last] = dropFinalNewline(statics[last]!);
   return { kind: 'text', messages: [{ role: undefined, statics, vars: top.vars }], placeholders, placeholderLines };
+}
+
+/** True when only spaces and tabs stand between the line's edges and `[start, end)`. */
+function aloneOnLine(src: string, start: number, end: number): boolean {
+  for (let i = start - 1; i >= 0; i--) {
+    step(1);
+    const c = src.charCodeAt(i);
+    if (c === 10) break;
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  for (let i = end; i < src.length; i++) {
+    step(1);
+    const c = src.charCodeAt(i);
+    if (c === 10) break;
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
 }
 
 /** `text.replace(/\r?\n$/, '')`: drops one final line break. */

@@ -23,6 +23,10 @@ export const ATTR_PROMPT_HASH = 'prompt.hash' as const;
 export const ATTR_PROMPT_SLICE = 'prompt.slice' as const;
 /** With slice `external`: the system that chose the version (`launchdarkly`, `growthbook`, `statsig`, `openfeature`, …). */
 export const ATTR_PROMPT_SELECTOR = 'prompt.selector' as const;
+/** Names of the tools the version declares (`tools:`), a string array; absent without tools. Names only, never schemas. */
+export const ATTR_PROMPT_TOOLS = 'prompt.tools' as const;
+/** The version's output schema's name (its `title`, else `output`); absent without `output_schema:`. */
+export const ATTR_PROMPT_OUTPUT_SCHEMA = 'prompt.output_schema' as const;
 /** The client's environment, e.g. `production`. */
 export const ATTR_PROMPT_ENVIRONMENT = 'prompt.environment' as const;
 /** The rollout's percent (0–100), only while a rollout of the prompt is live. */

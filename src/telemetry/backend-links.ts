@@ -88,7 +88,7 @@ function datadogPayload(prompt: ResolvedPrompt): string | undefined {
   if (definition !== undefined) {
     const parsed = parseTemplate(definition.template);
     const text = (m: (typeof parsed.messages)[number]): string => m.statics.map((s, i) => (i < m.vars.length ? `${s}{{${m.vars[i]}}}` : s)).join('');
-    if (parsed.kind === 'chat') payload.chat_template = parsed.messages.map((m) => ({ role: m.role, content: text(m).replace(/^(?:[ \t]*\r?\n)+/, '').replace(/(?:\r?\n[ \t]*)+$/, '') }));
+    if (parsed.kind === 'chat') payload.chat_template = parsed.messages.map((m) => m.spread !== undefined ? { role: 'placeholder', content: `{{...${m.spread}}}` } : ({ role: m.role, content: text(m).replace(/^(?:[ \t]*\r?\n)+/, '').replace(/(?:\r?\n[ \t]*)+$/, '') }));
     else payload.template = parsed.messages.map(text).join('');
   }
   return JSON.stringify(payload);

@@ -23,6 +23,8 @@ import {
   ATTR_PROMPT_SLICE,
   ATTR_PROMPT_VERSION,
   ATTR_PROMPT_SELECTOR,
+  ATTR_PROMPT_TOOLS,
+  ATTR_PROMPT_OUTPUT_SCHEMA,
   GEN_AI_TOKEN_MODALITY_VALUE_UNKNOWN,
   GEN_AI_TOKEN_TYPE_VALUE_INPUT,
   GEN_AI_TOKEN_TYPE_VALUE_OUTPUT,
@@ -129,9 +131,15 @@ export function requestAttributes(params: Readonly<Record<string, unknown>>, out
   else if (Array.isArray(stop) && stop.every((s) => typeof s === 'string')) out[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = [...stop];
 }
 
+/** The name an output schema goes by: its `title` when it is a valid name, else `output`. */
+export function outputSchemaName(schema: Readonly<Record<string, unknown>>): string {
+  const title = schema.title;
+  return typeof title === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(title) ? title : 'output';
+}
+
 /** Builds the {@link PromptInfo} of a resolved prompt. */
 export function buildPromptInfo(prompt: ResolvedPrompt, compat: TelemetryCompatOptions): PromptInfo {
-  const context: Record<string, string | number> = {
+  const context: Record<string, string | number | string[]> = {
     [ATTR_PROMPT_NAME]: prompt.name,
     [ATTR_PROMPT_VERSION]: prompt.version,
     [ATTR_PROMPT_HASH]: prompt.hash,
@@ -140,6 +148,8 @@ export function buildPromptInfo(prompt: ResolvedPrompt, compat: TelemetryCompatO
   };
   if (prompt.rolloutPercent !== undefined) context[ATTR_PROMPT_ROLLOUT_PERCENT] = prompt.rolloutPercent;
   if (prompt.selector !== undefined) context[ATTR_PROMPT_SELECTOR] = prompt.selector;
+  if (prompt.tools !== undefined && prompt.tools.length > 0) context[ATTR_PROMPT_TOOLS] = prompt.tools.map((t) => t.name);
+  if (prompt.outputSchema !== undefined) context[ATTR_PROMPT_OUTPUT_SCHEMA] = outputSchemaName(prompt.outputSchema);
   const operation = prompt.operation;
   const provider = prompt.provider ?? guessProvider(prompt.model);
   const start: Record<string, string | number | string[]> = {

@@ -730,6 +730,8 @@ export class PromptTelemetry {
       if (typeof vars === 'object' && vars !== null) {
         for (const [key, value] of Object.entries(vars)) {
           if (value === undefined) continue;
+          // Messages variables are in the input messages already, each redacted as a message.
+          if (Object.hasOwn(state.prompt.variables, key) && state.prompt.variables[key]!.type === 'messages') continue;
           const text = this.#redacted(variableText(value), { kind: 'variable', prompt: name, key });
           if (text !== undefined) attrs[`${ATTR_GEN_AI_PROMPT_VARIABLE_PREFIX}${key}`] = text;
         }

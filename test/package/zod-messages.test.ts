@@ -43,7 +43,7 @@ describe('zod-made messages stay word for word', () => {
         "c/1.prompt:6 [variables.z] Invalid input",
         "d/1.prompt:4 [author] Invalid input: expected string, received number",
         "d/1.prompt:3 [examples.0] Invalid input: expected record, received number",
-        "d/1.prompt:2 [(front matter)] unknown front-matter key(s) colour: allowed are model, provider, operation, params, variables, author, message, examples",
+        "d/1.prompt:2 [(front matter)] unknown front-matter key(s) colour: allowed are model, provider, operation, params, variables, tools, output_schema, snippets, author, message, examples",
         "e/1.prompt:4 [variables.x] Invalid input",
         "f/1.prompt:2 [model] model is required (provider model id, e.g. gpt-4o-mini)",
         "g/1.prompt:2 [(front matter)] Invalid input: expected object, received array",
