@@ -18,3 +18,5 @@ export { LOCK_FILE } from './registry/lock.js';
 
 export { declaredSignals, diffReleases, liveChangeProblems, rolloutStaleness } from './registry/release-diff.js';
 export type { LiveChange, LiveChangeCheckInput, LiveChangeKind, LiveChangeProblem, RolloutTiming } from './registry/release-diff.js';
+export { judgeFleet, JUDGE_EXIT } from './fleet/judge.js';
+export type { EvidenceRecord, JudgeFleetOptions, JudgeFleetResult, RolloutJudgement } from './fleet/judge.js';
