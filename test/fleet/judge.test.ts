@@ -7,7 +7,7 @@ import { GuardMonitor, guardKind } from '../../src/guards/monitor.js';
 import { evidencePoints, rolloutEvidenceId } from '../../src/guards/evidence-points.js';
 import { compileFolder } from '../../src/registry/registry.js';
 import { readFolder } from '../../src/sources/folder-source.js';
-import { tempProject } from '../cli/helpers.js';
+import { run, tempProject } from '../cli/helpers.js';
 
 /** Seeded PRNG (mulberry32). */
 function rng(seed: number): () => number {
@@ -89,6 +89,19 @@ describe('judgeFleet', () => {
   afterAll(async () => {
     server.close();
     await p.cleanup();
+  });
+
+  it('should print the verdict with its evidence and exit 3 on a dry run (promptpin judge --dry-run --json)', async () => {
+    const before = await p.read('promptpin.yaml');
+    const r = await run(p.cwd, ['judge', '--prometheus', url, '--dry-run', '--json']);
+    expect(r.code).toBe(3);
+    const out = JSON.parse(r.stdout) as { exitCode: number; rollouts: { prompt: string; applied: boolean; records: { signal: string; verdict: string }[] }[] };
+    const sa = out.rollouts.find((x) => x.prompt === 'support-agent')!;
+    expect(sa.applied).toBe(false);
+    expect(sa.records.find((x) => x.signal === 'refusal')?.verdict).toBe('tripped');
+    expect(await p.read('promptpin.yaml')).toBe(before);
+    const human = await run(p.cwd, ['judge', '--prometheus', url, '--dry-run']);
+    expect(human.stdout).toMatch(/tripped +refusal \+[\d.]+pp \[/);
   });
 
   it('should trip on the fleet sums, and two judges at once roll back exactly once', async () => {
