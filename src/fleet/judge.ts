@@ -21,7 +21,7 @@ import { addChangelogEntry, CHANGELOG_FILE, changelogDate } from '../registry/ch
 import { readRelease, rollbackRelease } from '../registry/edit.js';
 import { checkFolder } from '../registry/registry.js';
 import { RELEASE_FILE } from '../registry/release.js';
-import type { Rollout } from '../registry/types.js';
+import type { Release, Rollout } from '../registry/types.js';
 import { readFolder } from '../sources/folder-source.js';
 import { PROM_GUARD_EVIDENCE } from '../telemetry/fleet-attributes.js';
 
@@ -129,7 +129,7 @@ export async function judgeFleet(options: JudgeFleetOptions): Promise<JudgeFleet
   const files = await readFolder(options.dir);
   const checked = checkFolder(files);
   if (!checked.registry) throw new PromptError(ErrorCode.INVALID_CONFIG, `The prompts folder ${options.dir} is invalid (${checked.issues.length} problems). Run promptpin check.`);
-  const releases = checked.registry.environments.get(env) ?? new Map();
+  const releases: ReadonlyMap<string, Release> = checked.registry.environments.get(env) ?? new Map<string, Release>();
   const out: RolloutJudgement[] = [];
   const t = now();
   const logLines: string[] = [];
