@@ -20,3 +20,5 @@ export { LOCK_FILE } from './registry/lock.js';
 export { declaredSignals, diffReleases, liveChangeProblems, rolloutStaleness } from './registry/release-diff.js';
 export type { LiveChange, LiveChangeCheckInput, LiveChangeKind, LiveChangeProblem, RolloutTiming } from './registry/release-diff.js';
 export { jsonSchemaProblem, schemaIssues } from './registry/schema-check.js';
+export { judgeFleet, JUDGE_EXIT } from './fleet/judge.js';
+export type { EvidenceRecord, JudgeFleetOptions, JudgeFleetResult, RolloutJudgement } from './fleet/judge.js';

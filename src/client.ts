@@ -12,11 +12,12 @@ import { ResolvedPromptImpl } from './resolved-prompt.js';
 import { createMemorySource, type MemorySourceData } from './sources/memory-source.js';
 import { isSource, type Source } from './sources/source.js';
 import { createUrlSource, type UrlSourceOptions } from './sources/url-source.js';
-import { PromptTelemetry } from './telemetry/prompt-telemetry.js';
+import { INSTRUMENTATION_VERSION, PromptTelemetry } from './telemetry/prompt-telemetry.js';
 import type { CaptureContentMode, RedactContent } from './telemetry/content.js';
 import type { TelemetryCompatOptions } from './telemetry/prompt-info.js';
 import type { GenAiConventions } from './telemetry/semconv.js';
 import { externalVersion, type ExternalSelection } from './resolve/external.js';
+import { exportGuardEvidence } from './telemetry/guard-export.js';
 import { GuardCoordinator, type GuardBreachEvent, type GuardStatus } from './guards/coordinator.js';
 import { clusterOf, DEFAULT_CLUSTERS } from './guards/evidence.js';
 
@@ -85,6 +86,22 @@ export interface PromptClientOptions {
    * @defaultValue `latest` when `OTEL_SEMCONV_STABILITY_OPT_IN` lists `gen_ai_latest_experimental`, else `default`
    */
   readonly semconv?: GenAiConventions;
+  /**
+   * Who judges guarded rollouts. `local`: this client judges the traffic it sees and, on a breach
+   * with `on_breach: rollback`, serves stable. `fleet`: `promptpin judge` judges the fleet's sums
+   * (docs/fleet.md §7); this client keeps counting and exporting after a local trip, and its local
+   * verdicts only alert (`breach` events with `action: 'alert'`); the rollback comes as a release
+   * edit every instance picks up.
+   * @defaultValue 'local'
+   */
+  readonly guardJudge?: 'local' | 'fleet';
+  /**
+   * Export guard evidence (`promptpin.guard.evidence`) and the served revision
+   * (`promptpin.registry.info`) as asynchronous instruments on {@link PromptClientOptions.meterProvider}
+   * (or the global provider at `create`). Costs nothing until a reader collects.
+   * @defaultValue true
+   */
+  readonly exportGuardEvidence?: boolean;
   /**
    * Put prompt.name / prompt.version in W3C baggage during a call (read downstream by
    * `new PromptSpanProcessor({ fromBaggage: true })`). @defaultValue false
@@ -245,6 +262,7 @@ export class PromptClient {
   #lastError: PromptError | null = null;
   #closed = false;
   #unwatch: (() => void) | undefined;
+  #unexport: (() => void) | undefined;
   #reloading: Promise<ReloadResult> | undefined;
   #reloadAgain = false;
   #warned = new Set<string>();
@@ -277,6 +295,8 @@ export class PromptClient {
     });
     this.#guards = new GuardCoordinator({
       now: this.#now,
+      environment: this.#environment,
+      fleet: options.guardJudge === 'fleet',
       onBreach: (event) => {
         this.#emit('breach', event);
         try {
@@ -288,6 +308,15 @@ export class PromptClient {
       onError,
     });
     const guards = this.#guards;
+    if (options.exportGuardEvidence !== false) {
+      this.#unexport = exportGuardEvidence(options.meterProvider, INSTRUMENTATION_VERSION, {
+        evidence: () => guards.evidence(),
+        revision: () => this.#state.registry?.revision ?? null,
+        environment: this.#environment,
+        instanceId: newInstanceId(),
+        onError: (err) => onError(err),
+      });
+    }
     const telemetry = this.#telemetry;
     const planOf = (name: string): Plan | undefined => this.#state.plans.get(name);
     const onOutcome = (prompt: ResolvedPrompt, outcome: PromptOutcome, span: Span | undefined): void => {
@@ -534,6 +563,7 @@ export class PromptClient {
     if (this.#closed) return;
     this.#closed = true;
     this.#unwatch?.();
+    this.#unexport?.();
     await this.#source.close?.();
   }
 
@@ -836,6 +866,12 @@ export function diffReleases(before: Registry | null, after: Registry, env: stri
     if (JSON.stringify(x) !== JSON.stringify(y)) changes.push(Object.freeze({ prompt: name, before: x, after: y }));
   }
   return changes;
+}
+
+/** A random id per client incarnation (`promptpin.instance.id`). */
+function newInstanceId(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  return c?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 }
 
 function validateOptions(options: PromptClientOptions): void {

@@ -32,7 +32,7 @@ export interface AiJsonSchema {
 }
 
 function aiJsonSchema(schema: Readonly<Record<string, unknown>>): AiJsonSchema {
-  return { [Symbol.for('vercel.ai.schema')]: true, _type: undefined, jsonSchema: jsonCopy(schema) as Record<string, unknown>, validate: undefined } as AiJsonSchema;
+  return { [Symbol.for('vercel.ai.schema')]: true, _type: undefined, jsonSchema: jsonCopy(schema), validate: undefined };
 }
 
 /**

@@ -62,7 +62,7 @@ export function langchainTemplate(prompt: ResolvedPrompt): [role: 'system' | 'hu
  * for every LangChain chat model; `[]` without tools.
  */
 export function langchainTools(prompt: ResolvedPrompt): { type: 'function'; function: { name: string; description?: string; parameters: Record<string, unknown> } }[] {
-  return (prompt.tools ?? []).map((t) => ({ type: 'function', function: { name: t.name, ...described(t), parameters: jsonCopy(t.parameters ?? EMPTY_OBJECT_SCHEMA) as Record<string, unknown> } }));
+  return (prompt.tools ?? []).map((t) => ({ type: 'function', function: { name: t.name, ...described(t), parameters: jsonCopy(t.parameters ?? EMPTY_OBJECT_SCHEMA) } }));
 }
 
 /**
@@ -70,7 +70,7 @@ export function langchainTools(prompt: ResolvedPrompt): { type: 'function'; func
  * without one.
  */
 export function langchainOutputSchema(prompt: ResolvedPrompt): { schema: Record<string, unknown>; name: string } | undefined {
-  return prompt.outputSchema ? { schema: jsonCopy(prompt.outputSchema) as Record<string, unknown>, name: schemaName(prompt.outputSchema) } : undefined;
+  return prompt.outputSchema ? { schema: jsonCopy(prompt.outputSchema), name: schemaName(prompt.outputSchema) } : undefined;
 }
 
 const FIELDS: Readonly<Record<string, string>> = {

@@ -11,6 +11,7 @@ import { runCheck } from './check.js';
 import type { Io } from './context.js';
 import { runDiff } from './diff.js';
 import { runExplain } from './explain.js';
+import { runJudge } from './judge.js';
 import { runLock } from './lock.js';
 import { runLog } from './log.js';
 import { runOutcome } from './outcome.js';
@@ -38,6 +39,7 @@ const VERBS: Record<string, (io: Io, args: readonly string[]) => Promise<number>
   build: runBuild,
   types: runTypes,
   status: runStatus,
+  judge: runJudge,
 };
 
 /** The top-level help. */
@@ -63,6 +65,9 @@ Inspect:
   check                 validate the folder for CI (exit 1 listing every problem)
   build [-o FILE]       compile the folder into one registry JSON (for URL sources)
   types [-o FILE]       generate TypeScript declarations of each prompt's variables
+
+Fleet:
+  judge [--prometheus URL] [--watch S]   judge live rollouts on the fleet's summed evidence (exit 0/3/4)
 
 Exit codes: 0 ok, 1 refused or check failed, 2 usage error. \`promptpin <verb> --help\` for details.
 Docs: docs/cli.md`;

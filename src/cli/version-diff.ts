@@ -188,7 +188,7 @@ export function schemaBreaks(a: Schema, b: Schema, at: string, removedBreaks: bo
   for (const key of Object.keys(pa)) {
     if (!Object.hasOwn(pb, key)) {
       if (removedBreaks) out.push(`${at}: field "${key}" removed`);
-    } else if (typeof pa[key] === 'object' && typeof pb[key] === 'object') schemaBreaks(pa[key]!, pb[key]!, `${at}.${key}`, removedBreaks, out, depth + 1);
+    } else if (typeof pa[key] === 'object' && typeof pb[key] === 'object') schemaBreaks(pa[key], pb[key], `${at}.${key}`, removedBreaks, out, depth + 1);
   }
   if (typeof a.items === 'object' && a.items !== null && typeof b.items === 'object' && b.items !== null) schemaBreaks(a.items as Schema, b.items as Schema, `${at}[]`, removedBreaks, out, depth + 1);
 }

@@ -3,7 +3,8 @@ import { ErrorCode, PromptError } from '../errors.js';
 import { formatGuard } from '../registry/release-model.js';
 import type { BreachAction, GuardSpec, Rollout } from '../registry/types.js';
 import type { PromptOutcome, ResolvedPrompt } from '../resolved-prompt.js';
-import { DEFAULT_NO_DATA_AFTER, GuardMonitor, type GuardReport, type GuardTrip } from './monitor.js';
+import { rolloutEvidenceId } from './evidence-points.js';
+import { DEFAULT_NO_DATA_AFTER, GuardMonitor, type GuardEvidenceExport, type GuardReport, type GuardTrip } from './monitor.js';
 
 /** Emitted when a rollout guard trips (`onBreach`, `client.on('breach')`). */
 export interface GuardBreachEvent {
@@ -55,7 +56,15 @@ export interface GuardStatus {
   readonly breach: GuardBreachEvent | null;
 }
 
+/** One live rollout's evidence, for the metrics export. @internal */
+export interface RolloutEvidenceExport {
+  readonly rolloutId: string;
+  readonly prompt: string;
+  readonly items: readonly GuardEvidenceExport[];
+}
+
 interface Entry {
+  readonly rolloutId: string;
   readonly prompt: string;
   readonly stable: number;
   rollout: Rollout;
@@ -78,8 +87,16 @@ export class GuardCoordinator {
   readonly #now: () => number;
   readonly #onBreach: (e: GuardBreachEvent) => void;
   readonly #onError: (err: unknown) => void;
+  readonly #environment: string;
+  readonly #fleet: boolean;
 
-  constructor(opts: { now: () => number; onBreach: (e: GuardBreachEvent) => void; onError: (err: unknown) => void }) {
+  /**
+   * @param opts.fleet - rollouts are judged fleet-wide (`promptpin judge`): monitors keep counting
+   * after a local trip, and a local trip only alerts (`action: 'alert'`), whatever `on_breach` says.
+   */
+  constructor(opts: { now: () => number; onBreach: (e: GuardBreachEvent) => void; onError: (err: unknown) => void; environment?: string; fleet?: boolean }) {
+    this.#environment = opts.environment ?? 'production';
+    this.#fleet = opts.fleet === true;
     this.#now = opts.now;
     this.#onBreach = opts.onBreach;
     this.#onError = opts.onError;
@@ -102,7 +119,7 @@ export class GuardCoordinator {
     const judged = JSON.stringify([rollout.guards, rollout.minSamples, rollout.windowMs ?? null]);
     if (existing && existing.judged === judged) {
       existing.rollout = rollout;
-      if (existing.breach && rollout.onBreach === 'rollback') this.#rolledBack.add(key);
+      if (existing.breach && rollout.onBreach === 'rollback' && !this.#fleet) this.#rolledBack.add(key);
       else this.#rolledBack.delete(key);
       return;
     }
@@ -112,9 +129,11 @@ export class GuardCoordinator {
       minSamples: rollout.minSamples,
       ...(startedAt !== undefined ? { startedAt } : {}),
       ...(rollout.windowMs !== undefined ? { windowMs: rollout.windowMs } : {}),
+      keepCounting: this.#fleet,
     });
     this.#rolledBack.delete(key);
-    this.#entries.set(key, { prompt, stable, rollout, judged, monitor, startedAt, breach: null, samples: { stable: 0, candidate: 0 }, outcomes: 0, noDataReported: false, latency: rollout.guards.some((g) => g.signal === 'latency_ms') });
+    const rolloutId = rolloutEvidenceId(this.#environment, prompt, stable, rollout);
+    this.#entries.set(key, { rolloutId, prompt, stable, rollout, judged, monitor, startedAt, breach: null, samples: { stable: 0, candidate: 0 }, outcomes: 0, noDataReported: false, latency: rollout.guards.some((g) => g.signal === 'latency_ms') });
   }
 
   /** Forgets rollouts that are no longer live. */
@@ -141,7 +160,7 @@ export class GuardCoordinator {
   record(key: string, prompt: ResolvedPrompt, outcome: PromptOutcome, span: Span | undefined): void {
     try {
       const entry = this.#entries.get(key);
-      if (!entry || entry.breach) return;
+      if (!entry || (entry.breach && !this.#fleet)) return;
       let arm: 'stable' | 'candidate';
       if (prompt.slice === 'stable' && prompt.version === entry.stable) arm = 'stable';
       else if (prompt.slice === 'candidate' && prompt.version === entry.rollout.candidate) arm = 'candidate';
@@ -153,7 +172,8 @@ export class GuardCoordinator {
       const now = this.#now();
       const trip = entry.monitor.record(arm, outcome, now, unit);
       if (!entry.noDataReported && ++entry.outcomes >= DEFAULT_NO_DATA_AFTER) this.#checkNoData(entry);
-      if (!trip) return;
+      if (!trip || entry.breach) return;
+      const action: BreachAction = this.#fleet ? 'alert' : entry.rollout.onBreach;
       const event: GuardBreachEvent = Object.freeze({
         prompt: entry.prompt,
         stable: entry.stable,
@@ -166,11 +186,11 @@ export class GuardCoordinator {
         interval: trip.interval,
         text: trip.text,
         evidence: trip.evidence,
-        action: entry.rollout.onBreach,
+        action,
         at: now,
       });
       entry.breach = event;
-      if (entry.rollout.onBreach === 'rollback') this.#rolledBack.add(key);
+      if (action === 'rollback') this.#rolledBack.add(key);
       span?.addEvent('promptpin.guard.breach', {
         'prompt.name': event.prompt,
         'prompt.guard': event.guardText,
@@ -203,6 +223,11 @@ export class GuardCoordinator {
         `Guard ${silent.join(', ')} of the rollout of "${entry.prompt}" got no data in ${entry.outcomes} outcomes: the signal is never recorded (a misspelled key, or streams without usage), so the guard cannot trip. Record the signal in the outcome (prompt.record / the call's outcome reader) or change the guard.`,
       ),
     );
+  }
+
+  /** Each live rollout's evidence (live objects: read, never mutate). */
+  evidence(): RolloutEvidenceExport[] {
+    return [...this.#entries.values()].map((e) => ({ rolloutId: e.rolloutId, prompt: e.prompt, items: e.monitor.evidence() }));
   }
 
   /** Each live rollout's guard state. */

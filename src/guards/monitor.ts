@@ -113,6 +113,12 @@ export interface GuardState {
   readonly alpha: number;
   /** True once `noDataAfter` outcomes were recorded and none carried this guard's signal. */
   readonly noData: boolean;
+  /**
+   * True when every test of the guard has excluded a regression beyond its threshold on the pooled
+   * evidence: it may judge (enough samples and events) and its upper bound is below the threshold.
+   * "Not tripped yet" is not "excluded" (progressive ramps advance only on excluded).
+   */
+  readonly excluded: boolean;
   /** The pooled evidence (additive sums) for export. */
   readonly evidenceState: EvidenceSnapshot;
 }
@@ -143,6 +149,23 @@ export interface GuardMonitorOptions {
   readonly clusters?: number;
   /** Outcomes after which a guard whose signal never appeared is flagged `noData`. Default 1,000. */
   readonly noDataAfter?: number;
+  /**
+   * Keep counting after the first breach (the trip is still latched and reported once). For
+   * rollouts judged fleet-wide: the instance's evidence keeps flowing to the fleet judge.
+   * @defaultValue false
+   */
+  readonly keepCounting?: boolean;
+}
+
+/** One guard's pooled or per-segment evidence, for export ({@link GuardMonitor.evidence}). */
+export interface GuardEvidenceExport {
+  /** Index of the guard in the rollout's `guards`. */
+  readonly guard: number;
+  readonly signal: string;
+  readonly kind: 'rate' | 'mean';
+  /** Absent for the pooled evidence; the segment label for a `bySegment` guard's segment cell. */
+  readonly segment?: string;
+  readonly evidence: Evidence;
 }
 
 export const NO_SEGMENT = '(none)';
@@ -293,11 +316,12 @@ export class GuardMonitor {
   #outcomes = 0;
   #seq = 0;
   readonly #touched: (Evidence | null)[];
+  readonly #keepCounting: boolean;
 
   /** @throws PromptError (`INVALID_OPTIONS`) for an invalid guard or option. */
   constructor(options: GuardMonitorOptions) {
     if (typeof options !== 'object' || options === null) throw invalid('GuardMonitor options must be an object');
-    const { guards, minSamples, minEvents, startedAt, windowMs, alpha, maxSegments, tightestAt, clusters, noDataAfter } = options;
+    const { guards, minSamples, minEvents, startedAt, windowMs, alpha, maxSegments, tightestAt, clusters, noDataAfter, keepCounting } = options;
     if (!Array.isArray(guards)) throw invalid('guards must be an array');
     if (!(typeof minSamples === 'number' && Number.isFinite(minSamples) && minSamples >= 0)) throw invalid('minSamples must be a finite number >= 0');
     if (minEvents !== undefined && !(typeof minEvents === 'number' && Number.isFinite(minEvents) && minEvents >= 0)) throw invalid('minEvents must be a finite number >= 0');
@@ -337,6 +361,37 @@ export class GuardMonitor {
     this.#clusters = k;
     this.#noDataAfter = nd;
     this.#touched = this.#guards.map(() => null);
+    this.#keepCounting = keepCounting === true;
+  }
+
+  /**
+   * Each guard's evidence (pooled, then each segment of a `bySegment` guard), live: for export.
+   * The objects are the monitor's own; read them, never mutate them.
+   */
+  evidence(): GuardEvidenceExport[] {
+    const out: GuardEvidenceExport[] = [];
+    this.#guards.forEach((g, i) => {
+      const kind = g.rate ? ('rate' as const) : ('mean' as const);
+      out.push({ guard: i, signal: g.spec.signal, kind, evidence: g.pooled });
+      if (g.cells !== null) for (const [segment, ev] of g.cells) out.push({ guard: i, signal: g.spec.signal, kind, segment, evidence: ev });
+    });
+    return out;
+  }
+
+  /**
+   * Adds evidence counted elsewhere (another instance, the fleet's sums) into guard `guard`'s pooled
+   * evidence, or into a segment's (labels past the segment limit pool into `(other)`, as outcomes
+   * do). Afterwards {@link state} judges the sum: the fleet judge runs this same test on the
+   * fleet's sums. Does not trip or latch anything.
+   *
+   * @throws RangeError when `guard` is out of range or the snapshot's shape differs (arms, clusters)
+   */
+  mergeEvidence(guard: number, snapshot: EvidenceSnapshot, segment?: string): void {
+    const g = this.#guards[guard];
+    if (g === undefined) throw new RangeError(`guard ${guard} does not exist (the rollout has ${this.#guards.length})`);
+    if (segment === undefined) g.pooled.merge(snapshot);
+    else if (g.cells !== null) this.#segment(g.cells, segment).merge(snapshot);
+    else throw new RangeError(`guard ${guard} (${g.spec.signal}) is not judged by segment`);
   }
 
   /** The first breach, or null. */
@@ -353,7 +408,7 @@ export class GuardMonitor {
    * @returns the breach this outcome caused (the first in guard order), else null
    */
   record(arm: GuardArm, outcome: GuardOutcome, now: number, unit?: GuardUnit): GuardTrip | null {
-    if (this.#trip !== null) return null;
+    if (this.#trip !== null && !this.#keepCounting) return null;
     if (arm !== 'stable' && arm !== 'candidate') return null;
     if (typeof outcome !== 'object' || outcome === null) return null;
     if (!this.#inWindow(now)) return null;
@@ -391,6 +446,10 @@ export class GuardMonitor {
       any = true;
     }
     if (!any) return null;
+    if (this.#trip !== null) {
+      touched.fill(null);
+      return null;
+    }
     for (let i = 0; i < guards.length; i++) {
       const seg = touched[i];
       if (seg === null || seg === undefined) continue;
@@ -435,7 +494,12 @@ export class GuardMonitor {
         return best!;
       };
       const pooled = judgeAll(g.pooled, g.opts);
+      const excluded = g.tests.every((t) => {
+        const j = judgeStratified(g.pooled, 1, g.rate, t.side, t.delta, g.opts);
+        return j.reason === 'within-threshold' && j.upper < t.delta;
+      });
       const base = {
+        excluded,
         guard: g.spec,
         stable: countsOf(g, g.pooled, 0),
         candidate: countsOf(g, g.pooled, 1),

@@ -129,8 +129,16 @@ const ReleaseYamlSchema = z.strictObject({
   overrides: z.optional(z.record(z.string(), positiveInt())),
 });
 
+/** The fleet judge's settings (`promptpin judge` reads them; clients ignore them). */
+const JudgeYamlSchema = z.strictObject({
+  prometheus: z.optional(z.string().check(z.minLength(1))),
+  publish: z.optional(z.string()),
+  interval: z.optional(z.union([z.string(), z.number()])),
+});
+
 const ReleaseFileSchema = z.strictObject({
   signals: z.optional(SignalsSchema),
+  judge: z.optional(JudgeYamlSchema),
   environments: z._default(z.record(z.string().check(z.minLength(1)), z.nullable(z.record(z.string(), ReleaseYamlSchema))), {}),
 });
 
