@@ -6,7 +6,11 @@ import { describeVersions } from './registry/version-numbers.js';
 import { registryError, releaseRegressionProblem } from './registry/compiled.js';
 import { RELEASE_FILE } from './registry/release-model.js';
 import { nodeHook } from './sources/node-hooks.js';
-import { candidateThreshold, createBucketer } from './resolve/bucket.js';
+import { armOf, armRanges, candidateThreshold, createBucketer, type ArmRange } from './resolve/bucket.js';
+import { firstMatchingRule, whenMatches } from './resolve/match.js';
+import { unitParts, type UnitInput } from './resolve/resolve.js';
+import type { TargetingRule, TargetingWhen } from './registry/types.js';
+import { armKey } from './guards/coordinator.js';
 import type { KnownPromptName, PromptOutcome, PromptRuntime, ResolvedPrompt, TelemetryMode, VariablesOf } from './resolved-prompt.js';
 import { ResolvedPromptImpl } from './resolved-prompt.js';
 import { createMemorySource, type MemorySourceData } from './sources/memory-source.js';
@@ -20,6 +24,7 @@ import { externalVersion, type ExternalSelection } from './resolve/external.js';
 import { exportGuardEvidence } from './telemetry/guard-export.js';
 import { GuardCoordinator, type GuardBreachEvent, type GuardStatus } from './guards/coordinator.js';
 import { clusterOf, DEFAULT_CLUSTERS } from './guards/evidence.js';
+import { murmur3_32 } from './resolve/murmur3.js';
 
 /** A built-in prompt served while the source cannot be read at start (`slice: 'fallback'`). */
 export type FallbackPrompt =
@@ -49,6 +54,14 @@ export interface PromptClientOptions {
   readonly onError?: (err: PromptError) => void;
   /** Called when a rollout guard trips. */
   readonly onBreach?: (event: GuardBreachEvent) => void;
+  /**
+   * Unit attributes (`get(name, { id, attributes })`) whose values may go on spans, as
+   * `prompt.unit.<name>` (strings cut at 256 characters). Attribute values are personal data as
+   * often as not (tenant, email domain, region), so none is stamped unless named here; which rule
+   * served is always on the span, as `prompt.slice=rule:<name|index>`.
+   * @defaultValue [] (no attribute value leaves the process)
+   */
+  readonly safeAttributes?: readonly string[];
   /** Built-in versions served when the source cannot be read at start, by prompt name. */
   readonly fallbacks?: Readonly<Record<string, FallbackPrompt>>;
   /** Tracer provider for spans. @defaultValue the global provider */
@@ -174,6 +187,18 @@ export interface ClientStatus {
   readonly guards: readonly GuardStatus[];
 }
 
+/**
+ * A unit with attributes, for targeting rules (`rules:`) and scoped rollouts (`when:`):
+ * `client.get('support-agent', { id: 'user-1', attributes: { plan: 'pro', seats: 12 } })`.
+ * Attribute values are strings, finite numbers or booleans (others count as absent). They are
+ * never stamped on spans unless named in {@link PromptClientOptions.safeAttributes}.
+ */
+export interface Unit {
+  /** The unit id (bucketing, overrides); without it, rollouts serve stable (rules still apply). */
+  readonly id?: string | number;
+  readonly attributes?: Readonly<Record<string, string | number | boolean>>;
+}
+
 /** Options of {@link PromptClient.get}. */
 export interface GetOptions {
   /** Serve exactly this version (slice `pinned`), bypassing releases. */
@@ -199,6 +224,15 @@ interface Plan {
   readonly guardKey: string | undefined;
   /** Guarded rollouts: the arm's version carrying the unit's phase and pseudo-cluster (cached per cluster). */
   readonly unitPrompt?: (candidate: boolean, unitId: string) => ResolvedPrompt;
+  /** Targeting (issue 15): the release's rules and one prompt per rule (slice `rule:…`). */
+  readonly rules?: readonly TargetingRule[];
+  readonly rulePrompts?: readonly ResolvedPrompt[];
+  /** The rollout's `when:` scope. */
+  readonly when?: TargetingWhen;
+  /** n-arm experiments: the arm ranges, and the prompt of (arm, unit) (arm 0 = control). */
+  readonly armRanges?: readonly ArmRange[];
+  readonly armPrompt?: (arm: number, unitId: string) => ResolvedPrompt;
+  readonly armKeys?: readonly string[];
 }
 
 interface State {
@@ -421,7 +455,7 @@ export class PromptClient {
    * in this environment), VERSION_NOT_FOUND (pinned version missing).
    * @throws {PromptError} CLIENT_CLOSED after `close()`.
    */
-  get<N extends string>(name: KnownPromptName<N>, unitId?: string, options?: GetOptions): ResolvedPrompt<VariablesOf<N>> {
+  get<N extends string>(name: KnownPromptName<N>, unit?: string | Unit, options?: GetOptions): ResolvedPrompt<VariablesOf<N>> {
     if (this.#closed) throw this.#closedError('get');
     const plan = this.#state.plans.get(name);
     if (plan === undefined) throw this.#notFound(name);
@@ -429,6 +463,9 @@ export class PromptClient {
     if (options?.external !== undefined) return this.#external(plan, options.external, this.get);
     if (options?.version !== undefined) return this.#pinned(plan, options.version);
     if (plan.stable === undefined) throw this.#notReleased(plan);
+    if (typeof unit === 'object' && unit !== null) return this.#targeted(plan, unit);
+    const unitId: string | undefined = unit;
+    if (plan.when !== undefined || plan.armRanges !== undefined || plan.rules !== undefined) return this.#targeted(plan, unitId);
     if (unitId !== undefined && unitId !== null) {
       // Untyped callers may pass numbers: they bucket as String(id), as in every other language.
       const id = typeof unitId === 'string' ? unitId : String(unitId);
@@ -443,6 +480,47 @@ export class PromptClient {
       }
     }
     return plan.stable;
+  }
+
+  /**
+   * `get` for a unit with attributes, rules, a scoped rollout or n arms: the order of
+   * `resolveRelease` (override → rule → scope → arm / bucket → stable).
+   */
+  #targeted(plan: Plan, unit: UnitInput): ResolvedPrompt {
+    const { id, attributes } = unitParts(unit);
+    if (id !== undefined && plan.overrides !== undefined) {
+      const o = plan.overrides.get(id);
+      if (o !== undefined) return this.#withAttributes(o, attributes);
+    }
+    if (plan.rules !== undefined) {
+      const i = firstMatchingRule(plan.rules, attributes);
+      if (i >= 0) return this.#withAttributes(plan.rulePrompts![i]!, attributes);
+    }
+    let p = plan.stable!;
+    if (id !== undefined && plan.bucket !== undefined && (plan.when === undefined || whenMatches(plan.when, attributes))) {
+      if (plan.armRanges !== undefined) {
+        let arm = armOf(plan.armRanges, plan.bucket(id));
+        if (arm > 0 && this.#guards.isRolledBack(plan.armKeys![arm])) arm = 0;
+        p = plan.armPrompt!(arm, id);
+      } else {
+        const candidate = plan.bucket(id) < plan.threshold && !this.#guards.isRolledBack(plan.guardKey);
+        p = plan.unitPrompt !== undefined ? plan.unitPrompt(candidate, id) : candidate ? plan.candidate! : plan.stable!;
+      }
+    }
+    return this.#withAttributes(p, attributes);
+  }
+
+  /** Stamps the attributes declared safe (`safeAttributes`) on a copy of `p`; no copy otherwise. */
+  #withAttributes(p: ResolvedPrompt, attributes: Readonly<Record<string, unknown>> | undefined): ResolvedPrompt {
+    const safe = this.#options.safeAttributes;
+    if (safe === undefined || safe.length === 0 || attributes === undefined) return p;
+    let stamped: Record<string, string | number | boolean> | undefined;
+    for (const k of safe) {
+      if (!Object.prototype.hasOwnProperty.call(attributes, k)) continue;
+      const v = attributes[k];
+      if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) (stamped ??= {})[k] = typeof v === 'string' && v.length > 256 ? v.slice(0, 256) : v;
+    }
+    return stamped === undefined ? p : (p as ResolvedPromptImpl).withUnitAttributes(Object.freeze(stamped));
   }
 
   /**
@@ -616,7 +694,7 @@ export class PromptClient {
         bucket = createBucketer(rollout.salt);
       }
       if (rollout) {
-        guardKey = `${env}\u0000${name}\u0000${release.stable}\u0000${rollout.candidate}\u0000${rollout.salt}\u0000${rollout.started ?? ''}`;
+        guardKey = `${env}\u0000${name}\u0000${release.stable}\u0000${rollout.arms ? rollout.arms.map((a) => a.version).join('+') : rollout.candidate}\u0000${rollout.salt}\u0000${rollout.started ?? ''}`;
         try {
           this.#guards.ensure(guardKey, name, release.stable, rollout);
         } catch (err) {
@@ -649,7 +727,40 @@ export class PromptClient {
       if (release && release.overrides.size > 0) {
         overrides = new Map([...release.overrides].map(([unit, v]) => [unit, make(v, 'override')]));
       }
+      // Targeting and n-arm experiments (issue 15): only when the release has them.
+      const targeting: { -readonly [K in keyof Plan]?: Plan[K] } = {};
+      if (release?.rules) {
+        targeting.rules = release.rules;
+        targeting.rulePrompts = release.rules.map((r) => new ResolvedPromptImpl(entry.versions.get(r.version)!, r.slice, env, rollout?.percent, this.#runtime, registry.revision));
+      }
+      if (rollout?.when) targeting.when = rollout.when;
+      if (rollout?.arms && rollout.percent > 0 && guardKey !== undefined) {
+        const arms = rollout.arms;
+        const ranges = armRanges(arms.map((a) => a.percent));
+        const key = guardKey;
+        const stableOf = release!.stable;
+        const phase = murmur3_32(ranges.map((r) => r.end - r.start).join(','), 0);
+        const guarded = rollout.guards.length > 0;
+        const cache = new Array<ResolvedPrompt | undefined>((arms.length + 1) * DEFAULT_CLUSTERS);
+        targeting.armRanges = ranges;
+        targeting.armKeys = [key, ...arms.map((_, i) => armKey(key, i + 1))];
+        targeting.armPrompt = (arm: number, id: string) => {
+          const c = guarded ? clusterOf(id) : 0;
+          return (cache[arm * DEFAULT_CLUSTERS + c] ??= new ResolvedPromptImpl(
+            entry.versions.get(arm === 0 ? stableOf : arms[arm - 1]!.version)!,
+            arm === 0 ? 'stable' : 'candidate',
+            env,
+            rollout.percent,
+            this.#runtime,
+            registry.revision,
+            guarded ? { phase, cluster: c } : undefined,
+            undefined,
+            { arm },
+          ));
+        };
+      }
       plans.set(name, {
+        ...targeting,
         name,
         release,
         entry,
@@ -894,6 +1005,9 @@ function validateOptions(options: PromptClientOptions): void {
   if (options.compat !== undefined && (typeof options.compat !== 'object' || options.compat === null)) fail('Option "compat" must be an object: { openFeature?: boolean; openInference?: boolean; langfuse?: boolean; traceloop?: boolean; datadog?: boolean }.');
   if (options.telemetry !== undefined && options.telemetry !== 'full' && options.telemetry !== 'stamp') fail('Option "telemetry" must be "full" or "stamp".');
   if (options.semconv !== undefined && options.semconv !== 'default' && options.semconv !== 'latest') fail('Option "semconv" must be "default" or "latest" (or unset: OTEL_SEMCONV_STABILITY_OPT_IN decides).');
+  if (options.safeAttributes !== undefined && !(Array.isArray(options.safeAttributes) && options.safeAttributes.length <= 64 && options.safeAttributes.every((k) => typeof k === 'string' && /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(k)))) {
+    fail('Option "safeAttributes" must be a list of at most 64 attribute names (letters, digits, _ . -), e.g. ["plan", "region"]: the unit attributes whose values may go on spans.');
+  }
   if (options.initTimeoutMs !== undefined && !(Number.isFinite(options.initTimeoutMs) && options.initTimeoutMs > 0)) fail('Option "initTimeoutMs" must be a positive number of milliseconds.');
   if (options.tracerProvider !== undefined && typeof (options.tracerProvider as { getTracer?: unknown }).getTracer !== 'function') fail('Option "tracerProvider" must have a getTracer() method (an OpenTelemetry TracerProvider).');
   if (options.meterProvider !== undefined && typeof (options.meterProvider as { getMeter?: unknown }).getMeter !== 'function') fail('Option "meterProvider" must have a getMeter() method (an OpenTelemetry MeterProvider).');

@@ -13,6 +13,7 @@ export type {
   ClientStatus,
   FallbackPrompt,
   GetOptions,
+  Unit,
   PromptClientOptions,
   PromptReleaseChange,
   RegistryChangeEvent,
@@ -61,10 +62,11 @@ export type {
 } from './registry/types.js';
 
 // Bucketing
-export { bucketOf, BUCKET_COUNT, candidateThreshold, createBucketer, HASH_VERSION } from './resolve/bucket.js';
+export { armOf, armRanges, bucketOf, BUCKET_COUNT, candidateThreshold, createBucketer, HASH_VERSION, MAX_ARMS } from './resolve/bucket.js';
+export type { ArmRange } from './resolve/bucket.js';
 export { murmur3_32 } from './resolve/murmur3.js';
 export { resolveRelease, resolveVersion } from './resolve/resolve.js';
-export type { Resolution, ResolutionReason, ResolveOptions } from './resolve/resolve.js';
+export type { Resolution, ResolutionReason, ResolveOptions, UnitInput } from './resolve/resolve.js';
 
 // Sources
 export { createMemorySource } from './sources/memory-source.js';

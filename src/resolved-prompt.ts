@@ -9,7 +9,7 @@ import { compiledTemplateFor, type CompiledTemplate, type PromptVariables, type 
  * source could not be read at start; a built-in version is served), `external` (another system, e.g.
  * a feature-flag service, chose the version: see `PromptClient.external`; {@link ResolvedPrompt.selector} names it).
  */
-export type PromptSlice = 'stable' | 'candidate' | 'override' | 'pinned' | 'fallback' | 'external';
+export type PromptSlice = 'stable' | 'candidate' | 'override' | 'pinned' | 'fallback' | 'external' | `rule:${string}`;
 
 /**
  * Variable types per prompt name, filled by the declarations `promptpin types` generates
@@ -113,6 +113,10 @@ export interface ResolvedPrompt<V = PromptVariables> {
   readonly revision?: string | undefined;
   /** With slice `external`: the system that chose the version (`launchdarkly`, …), stamped as `prompt.selector`. */
   readonly selector?: string | undefined;
+  /** n-arm experiments: the unit's arm (0 = the stable control, k = `candidates[k − 1]`), stamped as `prompt.arm`. */
+  readonly arm?: number | undefined;
+  /** Unit attributes declared safe (`safeAttributes`), stamped as `prompt.unit.<name>`. */
+  readonly unitAttributes?: Readonly<Record<string, string | number | boolean>> | undefined;
   /**
    * Renders the template: a string for a text template, `{ role, content }[]` for role blocks.
    *
@@ -156,7 +160,10 @@ export class ResolvedPromptImpl implements ResolvedPrompt {
     readonly revision?: string,
     guardUnit?: { readonly phase: number; readonly cluster: number },
     readonly selector?: string,
+    extras?: { readonly arm?: number; readonly unitAttributes?: Readonly<Record<string, string | number | boolean>> },
   ) {
+    if (extras?.arm !== undefined) this.arm = extras.arm;
+    if (extras?.unitAttributes !== undefined) this.unitAttributes = extras.unitAttributes;
     this.name = source.name;
     this.version = source.version;
     this.hash = source.hash;
@@ -171,6 +178,14 @@ export class ResolvedPromptImpl implements ResolvedPrompt {
     this.#runtime = runtime;
     this.#guardUnit = guardUnit;
     Object.freeze(this);
+  }
+
+  declare readonly arm?: number;
+  declare readonly unitAttributes?: Readonly<Record<string, string | number | boolean>>;
+
+  /** A copy stamped with `unitAttributes` (same guard unit and arm). @internal */
+  withUnitAttributes(unitAttributes: Readonly<Record<string, string | number | boolean>>): ResolvedPromptImpl {
+    return new ResolvedPromptImpl(this.#source, this.slice, this.environment, this.rolloutPercent, this.#runtime, this.revision, this.#guardUnit, this.selector, { ...(this.arm !== undefined ? { arm: this.arm } : {}), unitAttributes });
   }
 
   /**

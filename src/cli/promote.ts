@@ -24,11 +24,14 @@ export const runPromote = defineVerb({ name: 'promote', usage: PROMOTE_USAGE, op
   let change: string;
   let expected = '';
   if (before?.rollout) {
-    version = before.rollout.candidate;
+    // n-arm experiments: --to N picks the winner among the candidates (promoteRollout refuses otherwise).
+    const arms = before.rollout.candidates?.map((a) => a.version);
+    version = arms && to !== undefined && arms.includes(to) ? to : before.rollout.candidate;
+    if (arms && (to === undefined ? arms.length > 1 : !arms.includes(to))) promoteRollout(state.files.releaseText, ctx.env, name, to);
     if (to !== undefined && to !== version) {
       throw new ChangeRefused(`the running rollout of "${name}" in ${ctx.env} is of v${version}, not v${to}. Promote it without --to, or roll it back first.`);
     }
-    releaseText = promoteRollout(state.files.releaseText, ctx.env, name);
+    releaseText = promoteRollout(state.files.releaseText, ctx.env, name, arms ? version : undefined);
     change = `promote v${version} (was v${before.stable}; rollout ended at ${before.rollout.percent}%)`;
     expected = before.rollout.expected ?? '';
   } else {

@@ -122,7 +122,8 @@ export const runStatus = defineVerb({ name: 'status', usage: STATUS_USAGE, optio
     human.push(`  ${(r.environment ?? '').padEnd(12)} stable v${r.stable}${o.length ? ` · overrides ${o.map(([u, v]) => `${u}→v${v}`).join(', ')}` : ''}`);
     const ro = r.rollout;
     if (ro) {
-      human.push(`  ${pad} rollout v${ro.candidate} at ${ro.percent}%${ro.percent === 0 ? ' (paused)' : ''}${ro.started ? ` since ${oneLine(ro.started)}` : ''}${ro.author ? ` by ${oneLine(ro.author)}` : ''}`);
+      if (ro.candidates) human.push(`  ${pad} experiment ${ro.candidates.map((a, i) => `arm ${i + 1} v${a.version} ${a.percent}%`).join(' · ')} vs control v${r.stable}; each arm's difference against the control: client.status().guards[].arms`);
+      else human.push(`  ${pad} rollout v${ro.candidate} at ${ro.percent}%${ro.percent === 0 ? ' (paused)' : ''}${ro.started ? ` since ${oneLine(ro.started)}` : ''}${ro.author ? ` by ${oneLine(ro.author)}` : ''}`);
       human.push(`  ${pad} guards ${oneLine(ro.guards.join(', ')) || 'none'} (${ro.minSamples ?? DEFAULT_MIN_SAMPLES} samples per arm${ro.window ? `, window ${ro.window}` : ''}, on breach ${ro.onBreach ?? 'rollback'})`);
       if (ro.expected) human.push(`  ${pad} expected: ${oneLine(ro.expected)}`);
       if (r.stale) {

@@ -30,6 +30,8 @@ export interface GuardBreachEvent {
   readonly action: BreachAction;
   /** When it tripped (epoch ms). */
   readonly at: number;
+  /** n-arm experiments only: the arm that tripped (1 … k); `candidate` is its version. Only that arm rolls back. */
+  readonly arm?: number;
 }
 
 /** One rollout's guard state, as `client.status()` shows it. */
@@ -54,6 +56,23 @@ export interface GuardStatus {
   /** Outcomes attributed to each arm (units `get` resolved with an id). */
   readonly samples: { readonly stable: number; readonly candidate: number };
   readonly breach: GuardBreachEvent | null;
+  /**
+   * n-arm experiments only: per candidate arm, its version, percent, samples, each guard's
+   * measured difference against the control (`reports`, same order as `guards`) and its breach.
+   */
+  readonly arms?: readonly {
+    readonly arm: number;
+    readonly version: number;
+    readonly percent: number;
+    readonly samples: number;
+    readonly reports: readonly (GuardReport & { readonly guard: string })[];
+    readonly breach: GuardBreachEvent | null;
+  }[];
+}
+
+/** The key under which an n-arm experiment's arm is rolled back (the client checks it per arm). @internal */
+export function armKey(key: string, arm: number): string {
+  return `${key}\u0000arm${arm}`;
 }
 
 /** One live rollout's evidence, for the metrics export. @internal */
@@ -74,6 +93,9 @@ interface Entry {
   readonly startedAt: number | undefined;
   breach: GuardBreachEvent | null;
   samples: { stable: number; candidate: number };
+  /** n-arm: samples and breach per arm (index = arm). */
+  armSamples: number[];
+  armBreaches: (GuardBreachEvent | null)[];
   outcomes: number;
   noDataReported: boolean;
   /** A guard judges `latency_ms`: calls must be timed. */
@@ -116,10 +138,12 @@ export class GuardCoordinator {
       this.#rolledBack.delete(key);
       return;
     }
-    const judged = JSON.stringify([rollout.guards, rollout.minSamples, rollout.windowMs ?? null]);
+    const judged = JSON.stringify([rollout.guards, rollout.minSamples, rollout.windowMs ?? null, rollout.arms?.map((a) => a.version) ?? null]);
     if (existing && existing.judged === judged) {
       existing.rollout = rollout;
-      if (existing.breach && rollout.onBreach === 'rollback' && !this.#fleet) this.#rolledBack.add(key);
+      if (rollout.arms) {
+        existing.armBreaches.forEach((b, arm) => (b && rollout.onBreach === 'rollback' && !this.#fleet ? this.#rolledBack.add(armKey(key, arm)) : this.#rolledBack.delete(armKey(key, arm))));
+      } else if (existing.breach && rollout.onBreach === 'rollback' && !this.#fleet) this.#rolledBack.add(key);
       else this.#rolledBack.delete(key);
       return;
     }
@@ -130,10 +154,13 @@ export class GuardCoordinator {
       ...(startedAt !== undefined ? { startedAt } : {}),
       ...(rollout.windowMs !== undefined ? { windowMs: rollout.windowMs } : {}),
       keepCounting: this.#fleet,
+      ...(rollout.arms ? { arms: rollout.arms.length } : {}),
     });
     this.#rolledBack.delete(key);
+    for (let arm = 1; arm <= 8; arm++) this.#rolledBack.delete(armKey(key, arm));
+    const k = rollout.arms?.length ?? 1;
     const rolloutId = rolloutEvidenceId(this.#environment, prompt, stable, rollout);
-    this.#entries.set(key, { rolloutId, prompt, stable, rollout, judged, monitor, startedAt, breach: null, samples: { stable: 0, candidate: 0 }, outcomes: 0, noDataReported: false, latency: rollout.guards.some((g) => g.signal === 'latency_ms') });
+    this.#entries.set(key, { rolloutId, prompt, stable, rollout, judged, monitor, startedAt, breach: null, samples: { stable: 0, candidate: 0 }, armSamples: new Array<number>(k + 1).fill(0), armBreaches: new Array<GuardBreachEvent | null>(k + 1).fill(null), outcomes: 0, noDataReported: false, latency: rollout.guards.some((g) => g.signal === 'latency_ms') });
   }
 
   /** Forgets rollouts that are no longer live. */
@@ -142,6 +169,7 @@ export class GuardCoordinator {
       if (!keys.has(key)) {
         this.#entries.delete(key);
         this.#rolledBack.delete(key);
+        for (let arm = 1; arm <= 8; arm++) this.#rolledBack.delete(armKey(key, arm));
       }
     }
   }
@@ -160,24 +188,30 @@ export class GuardCoordinator {
   record(key: string, prompt: ResolvedPrompt, outcome: PromptOutcome, span: Span | undefined): void {
     try {
       const entry = this.#entries.get(key);
-      if (!entry || (entry.breach && !this.#fleet)) return;
-      let arm: 'stable' | 'candidate';
-      if (prompt.slice === 'stable' && prompt.version === entry.stable) arm = 'stable';
-      else if (prompt.slice === 'candidate' && prompt.version === entry.rollout.candidate) arm = 'candidate';
+      if (!entry || (entry.breach && !entry.rollout.arms && !this.#fleet)) return;
+      const arms = entry.rollout.arms;
+      let a: number;
+      if (prompt.slice === 'stable' && prompt.version === entry.stable) a = 0;
+      else if (prompt.slice === 'candidate') a = arms ? arms.findIndex((x) => x.version === prompt.version) + 1 : prompt.version === entry.rollout.candidate ? 1 : 0;
       else return;
+      if (prompt.slice === 'candidate' && a === 0) return;
+      if (arms && a > 0 && entry.armBreaches[a] && !this.#fleet) return;
+      const arm = a === 0 ? 'stable' : 'candidate';
       // Only outcomes of units `get` resolved with an id are randomized: the others are not compared.
       const unit = (prompt as { readonly guardUnit?: { readonly phase: number; readonly cluster: number } }).guardUnit;
       if (unit === undefined) return;
       entry.samples[arm]++;
+      entry.armSamples[a] = (entry.armSamples[a] ?? 0) + 1;
       const now = this.#now();
-      const trip = entry.monitor.record(arm, outcome, now, unit);
+      const trip = entry.monitor.record(arms ? a : arm, outcome, now, unit);
       if (!entry.noDataReported && ++entry.outcomes >= DEFAULT_NO_DATA_AFTER) this.#checkNoData(entry);
-      if (!trip || entry.breach) return;
+      if (!trip || (arms ? entry.armBreaches[trip.arm] : entry.breach)) return;
       const action: BreachAction = this.#fleet ? 'alert' : entry.rollout.onBreach;
       const event: GuardBreachEvent = Object.freeze({
         prompt: entry.prompt,
         stable: entry.stable,
-        candidate: entry.rollout.candidate,
+        candidate: arms ? arms[trip.arm - 1]!.version : entry.rollout.candidate,
+        ...(arms ? { arm: trip.arm } : {}),
         guard: trip.guard,
         guardText: formatGuard(trip.guard),
         observed: trip.observed,
@@ -189,8 +223,9 @@ export class GuardCoordinator {
         action,
         at: now,
       });
-      entry.breach = event;
-      if (action === 'rollback') this.#rolledBack.add(key);
+      entry.breach ??= event;
+      entry.armBreaches[trip.arm] = event;
+      if (action === 'rollback') this.#rolledBack.add(arms ? armKey(key, trip.arm) : key);
       span?.addEvent('promptpin.guard.breach', {
         'prompt.name': event.prompt,
         'prompt.guard': event.guardText,
@@ -255,6 +290,22 @@ export class GuardCoordinator {
         noData: Object.freeze(state.guards.filter((g) => g.noData).map((g) => formatGuard(g.guard))),
         samples: { ...e.samples },
         breach: e.breach,
+        ...(e.rollout.arms
+          ? {
+              arms: Object.freeze(
+                e.rollout.arms.map((a, i) =>
+                  Object.freeze({
+                    arm: i + 1,
+                    version: a.version,
+                    percent: a.percent,
+                    samples: e.armSamples[i + 1] ?? 0,
+                    reports: Object.freeze(state.guards.map((g) => Object.freeze({ guard: formatGuard(g.guard), ...(g.arms?.[i]?.report ?? g.report) }))),
+                    breach: e.armBreaches[i + 1] ?? null,
+                  }),
+                ),
+              ),
+            }
+          : {}),
       });
     });
   }

@@ -82,6 +82,8 @@ export interface GuardReport {
 /** The first breach of a rollout, frozen. */
 export interface GuardTrip extends GuardReport {
   readonly guard: GuardSpec;
+  /** The arm that tripped (1 … k; always 1 for a two-arm rollout). */
+  readonly arm: number;
   /** The guard's threshold as written (percentage points or percent). */
   readonly threshold: number;
   /** The statistical judgement, in the test's units (proportions, log ratios). */
@@ -121,11 +123,15 @@ export interface GuardState {
   readonly excluded: boolean;
   /** The pooled evidence (additive sums) for export. */
   readonly evidenceState: EvidenceSnapshot;
+  /** n-arm monitors only: each candidate arm's counts and pooled verdict against the control. */
+  readonly arms?: readonly { readonly arm: number; readonly candidate: ArmCounts; readonly report: GuardReport; readonly judgement: StratifiedJudgement }[];
 }
 
 /** Frozen snapshot of a monitor. */
 export interface GuardMonitorState {
   readonly tripped: GuardTrip | null;
+  /** n-arm monitors: each arm's first breach (index 0 is always null: the control). */
+  readonly trips?: readonly (GuardTrip | null)[];
   readonly guards: readonly GuardState[];
   /** Outcomes recorded in the window. */
   readonly outcomes: number;
@@ -155,6 +161,11 @@ export interface GuardMonitorOptions {
    * @defaultValue false
    */
   readonly keepCounting?: boolean;
+  /**
+   * Candidates of an n-arm experiment (1 … 8). Each arm is judged against the control (arm 0) on
+   * its own, at α split evenly over the arms (Bonferroni), and trips on its own. Default 1.
+   */
+  readonly arms?: number;
 }
 
 /** One guard's pooled or per-segment evidence, for export ({@link GuardMonitor.evidence}). */
@@ -313,6 +324,8 @@ export class GuardMonitor {
   readonly #noDataAfter: number;
   #windowStart: number | undefined;
   #trip: GuardTrip | null = null;
+  readonly #arms: number;
+  readonly #trips: (GuardTrip | null)[];
   #outcomes = 0;
   #seq = 0;
   readonly #touched: (Evidence | null)[];
@@ -321,7 +334,11 @@ export class GuardMonitor {
   /** @throws PromptError (`INVALID_OPTIONS`) for an invalid guard or option. */
   constructor(options: GuardMonitorOptions) {
     if (typeof options !== 'object' || options === null) throw invalid('GuardMonitor options must be an object');
-    const { guards, minSamples, minEvents, startedAt, windowMs, alpha, maxSegments, tightestAt, clusters, noDataAfter, keepCounting } = options;
+    const { guards, minSamples, minEvents, startedAt, windowMs, alpha, maxSegments, tightestAt, clusters, noDataAfter, keepCounting, arms } = options;
+    const nArms = arms ?? 1;
+    if (!(Number.isInteger(nArms) && nArms >= 1 && nArms <= 8)) throw invalid('arms must be an integer from 1 to 8');
+    this.#arms = nArms;
+    this.#trips = new Array<GuardTrip | null>(nArms + 1).fill(null);
     if (!Array.isArray(guards)) throw invalid('guards must be an array');
     if (!(typeof minSamples === 'number' && Number.isFinite(minSamples) && minSamples >= 0)) throw invalid('minSamples must be a finite number >= 0');
     if (minEvents !== undefined && !(typeof minEvents === 'number' && Number.isFinite(minEvents) && minEvents >= 0)) throw invalid('minEvents must be a finite number >= 0');
@@ -340,6 +357,7 @@ export class GuardMonitor {
       compiled.map((c) => ({ twoSided: c.tests.length === 2, bySegment: c.bySegment })),
       alpha ?? DEFAULT_ROLLOUT_ALPHA,
       segs,
+      nArms + 1,
     );
     this.#guards = compiled.map((c, i): CompiledGuard => {
       const a = plan[i]!;
@@ -349,7 +367,7 @@ export class GuardMonitor {
         ...rest,
         opts: Object.freeze({ ...base, alpha: a.pooled }),
         segOpts: Object.freeze({ ...base, alpha: a.segment > 0 ? a.segment : a.pooled }),
-        pooled: new Evidence(2, k),
+        pooled: new Evidence(nArms + 1, k),
         cells: bySegment ? new Map() : null,
         seen: 0,
       };
@@ -407,12 +425,14 @@ export class GuardMonitor {
    * to phase 0 and a round-robin cluster (calls treated as independent).
    * @returns the breach this outcome caused (the first in guard order), else null
    */
-  record(arm: GuardArm, outcome: GuardOutcome, now: number, unit?: GuardUnit): GuardTrip | null {
-    if (this.#trip !== null && !this.#keepCounting) return null;
-    if (arm !== 'stable' && arm !== 'candidate') return null;
+  record(arm: GuardArm | number, outcome: GuardOutcome, now: number, unit?: GuardUnit): GuardTrip | null {
+    const a = arm === 'candidate' ? 1 : arm === 'stable' ? 0 : typeof arm === 'number' && Number.isInteger(arm) && arm >= 0 && arm <= this.#arms ? arm : -1;
+    if (a < 0) return null;
+    // Two arms: the first breach latches everything. n arms: a tripped arm counts nothing more; the
+    // control counts while any arm is still judged.
+    if (!this.#keepCounting && (this.#arms === 1 ? this.#trip !== null : a > 0 ? this.#trips[a] !== null : this.#trips.every((t, i) => i === 0 || t !== null))) return null;
     if (typeof outcome !== 'object' || outcome === null) return null;
     if (!this.#inWindow(now)) return null;
-    const a = arm === 'candidate' ? 1 : 0;
     const phase = unit !== undefined && Number.isFinite(unit.phase) ? unit.phase : 0;
     const k = this.#clusters;
     const cluster = unit !== undefined && Number.isInteger(unit.cluster) && unit.cluster >= 0 ? unit.cluster % k : this.#seq++ % k;
@@ -446,7 +466,7 @@ export class GuardMonitor {
       any = true;
     }
     if (!any) return null;
-    if (this.#trip !== null) {
+    if (this.#arms === 1 && this.#trip !== null) {
       touched.fill(null);
       return null;
     }
@@ -455,28 +475,35 @@ export class GuardMonitor {
       if (seg === null || seg === undefined) continue;
       touched[i] = null;
       const g = guards[i] as CompiledGuard;
-      for (const t of g.tests) {
-        let ev: Evidence | null = null;
-        let opts = g.opts;
-        if (stratifiedTripped(g.pooled, 1, g.rate, t.side, t.delta, g.opts)) ev = g.pooled;
-        else if (seg !== g.pooled && stratifiedTripped(seg, 1, g.rate, t.side, t.delta, g.segOpts)) {
-          ev = seg;
-          opts = g.segOpts;
+      // A candidate outcome moves only its arm's comparison; a control outcome moves every arm's.
+      for (let arm = a > 0 ? a : 1; arm <= (a > 0 ? a : this.#arms); arm++) {
+        if (this.#trips[arm] !== null) continue;
+        for (const t of g.tests) {
+          let ev: Evidence | null = null;
+          let opts = g.opts;
+          if (stratifiedTripped(g.pooled, arm, g.rate, t.side, t.delta, g.opts)) ev = g.pooled;
+          else if (seg !== g.pooled && stratifiedTripped(seg, arm, g.rate, t.side, t.delta, g.segOpts)) {
+            ev = seg;
+            opts = g.segOpts;
+          }
+          if (ev === null) continue;
+          const j = judgeStratified(ev, arm, g.rate, t.side, t.delta, opts);
+          const segment = ev === g.pooled ? undefined : this.#labelOf(g.cells!, ev);
+          const evidence: GuardEvidence = Object.freeze(segment !== undefined ? { ...j, segment } : { ...j });
+          const report = reportOf(g, j, t.side);
+          const trip: GuardTrip = Object.freeze({
+            guard: g.spec,
+            arm,
+            threshold: g.rawThreshold,
+            evidence,
+            ...report,
+            text: `${report.text}${this.#arms > 1 ? ` (arm ${arm})` : ''}${segment !== undefined ? ` (segment ${segment})` : ''}`,
+          });
+          this.#trips[arm] = trip;
+          this.#trip ??= trip;
+          touched.fill(null);
+          return trip;
         }
-        if (ev === null) continue;
-        const j = judgeStratified(ev, 1, g.rate, t.side, t.delta, opts);
-        const segment = ev === g.pooled ? undefined : this.#labelOf(g.cells!, ev);
-        const evidence: GuardEvidence = Object.freeze(segment !== undefined ? { ...j, segment } : { ...j });
-        const report = reportOf(g, j, t.side);
-        this.#trip = Object.freeze({
-          guard: g.spec,
-          threshold: g.rawThreshold,
-          evidence,
-          ...report,
-          text: segment !== undefined ? `${report.text} (segment ${segment})` : report.text,
-        });
-        touched.fill(null);
-        return this.#trip;
       }
     }
     return null;
@@ -485,10 +512,10 @@ export class GuardMonitor {
   /** A frozen snapshot of every guard. */
   state(): GuardMonitorState {
     const guards = this.#guards.map((g): GuardState => {
-      const judgeAll = (ev: Evidence, opts: StratifiedOptions): { j: StratifiedJudgement; side: 1 | -1 } => {
+      const judgeAll = (ev: Evidence, opts: StratifiedOptions, arm = 1): { j: StratifiedJudgement; side: 1 | -1 } => {
         let best: { j: StratifiedJudgement; side: 1 | -1 } | undefined;
         for (const t of g.tests) {
-          const j = judgeStratified(ev, 1, g.rate, t.side, t.delta, opts);
+          const j = judgeStratified(ev, arm, g.rate, t.side, t.delta, opts);
           if (best === undefined || marginOf(j) > marginOf(best.j)) best = { j, side: t.side };
         }
         return best!;
@@ -507,6 +534,16 @@ export class GuardMonitor {
         alpha: g.opts.alpha,
         noData: g.seen === 0 && this.#outcomes >= this.#noDataAfter,
         evidenceState: g.pooled.toJSON(),
+        ...(this.#arms > 1
+          ? {
+              arms: Object.freeze(
+                Array.from({ length: this.#arms }, (_, i) => {
+                  const r = judgeAll(g.pooled, g.opts, i + 1);
+                  return Object.freeze({ arm: i + 1, candidate: countsOf(g, g.pooled, i + 1), report: reportOf(g, r.j, r.side), judgement: r.j });
+                }),
+              ),
+            }
+          : {}),
       };
       if (g.cells === null) return Object.freeze({ ...base, judgement: pooled.j });
       const segments = [...g.cells.entries()].map(([segment, ev]): GuardSegmentState =>
@@ -520,7 +557,7 @@ export class GuardMonitor {
       }
       return Object.freeze({ ...base, ...segFields, judgement: pooled.j });
     });
-    return Object.freeze({ tripped: this.#trip, guards: Object.freeze(guards), outcomes: this.#outcomes });
+    return Object.freeze({ tripped: this.#trip, ...(this.#arms > 1 ? { trips: Object.freeze([...this.#trips]) } : {}), guards: Object.freeze(guards), outcomes: this.#outcomes });
   }
 
   #inWindow(now: number): boolean {
@@ -540,7 +577,7 @@ export class GuardMonitor {
     const key = cells.size < this.#maxSegments - 1 ? label : OTHER_SEGMENT;
     ev = cells.get(key);
     if (ev === undefined) {
-      ev = new Evidence(2, this.#clusters);
+      ev = new Evidence(this.#arms + 1, this.#clusters);
       cells.set(key, ev);
     }
     return ev;

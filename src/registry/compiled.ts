@@ -5,6 +5,7 @@ import { canonicalJson, LIMITS, parseJsonSafely, safeParse, zodIssuesAt } from '
 import { sha256Hex } from '../internal/sha256.js';
 import { nameProblem } from './names.js';
 import { RELEASE_FILE, validateReleases } from './release-model.js';
+import { rulesToJson, whenToJson } from './targeting.js';
 import type { PromptEntry, PromptVersion, Registry, Release } from './types.js';
 import { buildVersion } from './version.js';
 import { formatRuns, parseVersionKey, versionGaps, versionNumberProblem, versionRuns } from './version-numbers.js';
@@ -113,8 +114,9 @@ export function environmentsToJson(envs: ReadonlyMap<string, ReadonlyMap<string,
         ...(r
           ? {
               rollout: {
-                candidate: r.candidate,
-                percent: r.percent,
+                // The n-arm form is written as candidates: (exactly one form), the classic one as before.
+                ...(r.arms ? { candidates: r.arms.map((a) => ({ version: a.version, percent: a.percent })) } : { candidate: r.candidate, percent: r.percent }),
+                ...(r.when ? { when: whenToJson(r.when) } : {}),
                 salt: r.salt,
                 ...(r.started !== undefined ? { started: r.started } : {}),
                 ...(r.author !== undefined ? { author: r.author } : {}),
@@ -133,6 +135,7 @@ export function environmentsToJson(envs: ReadonlyMap<string, ReadonlyMap<string,
             }
           : {}),
         ...(rel.overrides.size ? { overrides: Object.fromEntries(rel.overrides) } : {}),
+        ...(rel.rules ? { rules: rulesToJson(rel.rules) } : {}),
       };
     }
     environments[env] = out;

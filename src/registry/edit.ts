@@ -35,6 +35,8 @@ export interface RolloutSnapshot {
   readonly minSamples?: number;
   readonly window?: string;
   readonly onBreach?: string;
+  /** n-arm experiments (`candidates:`): each arm; then `candidate` is arm 1 and `percent` the total. */
+  readonly candidates?: readonly { readonly version: number; readonly percent: number }[];
 }
 
 /** One prompt's release in one environment, as written in `promptpin.yaml`. */
@@ -144,8 +146,11 @@ function snapshotOf(raw: unknown): ReleaseSnapshot | null {
   let rollout: RolloutSnapshot | undefined;
   if (typeof r.rollout === 'object' && r.rollout !== null) {
     const o = r.rollout as Record<string, unknown>;
-    const candidate = num(o.candidate);
-    const percent = num(o.percent);
+    // The n-arm form (issue 15): arm 1 stands for the candidate, the total for the percent.
+    const list = Array.isArray(o.candidates) ? o.candidates.map((a: unknown) => ({ version: num((a as { version?: unknown } | null)?.version), percent: num((a as { percent?: unknown } | null)?.percent) })) : undefined;
+    const candidates = list && list.length > 0 && list.every((a) => a.version !== undefined && a.percent !== undefined) ? (list as { version: number; percent: number }[]) : undefined;
+    const candidate = candidates ? candidates[0]!.version : num(o.candidate);
+    const percent = candidates ? Math.round(candidates.reduce((t, a) => t + a.percent * 100, 0)) / 100 : num(o.percent);
     if (candidate !== undefined && percent !== undefined) {
       const salt = str(o.salt);
       const started = str(o.started);
@@ -165,6 +170,7 @@ function snapshotOf(raw: unknown): ReleaseSnapshot | null {
         ...(minSamples !== undefined ? { minSamples } : {}),
         ...(window !== undefined ? { window } : {}),
         ...(onBreach !== undefined ? { onBreach } : {}),
+        ...(candidates ? { candidates } : {}),
       };
     }
   }
@@ -341,12 +347,15 @@ export function rampRollout(text: string | undefined, env: string, name: string,
  *
  * @throws {PromptError} CHANGE_REFUSED when no rollout is running.
  */
-export function promoteRollout(text: string | undefined, env: string, name: string): string {
+export function promoteRollout(text: string | undefined, env: string, name: string, to?: number): string {
   const current = readRelease(text, env, name);
   const label = releaseLabel(env, name);
   if (!current?.rollout) refuse(`${label} has no rollout to promote. To make a version stable directly, use \`promptpin promote ${name} --to N\`.`);
+  const arms = current.rollout.candidates?.map((a) => a.version);
+  if (to !== undefined && arms && !arms.includes(to)) refuse(`v${to} is not a candidate of the experiment of ${label} (candidates: ${arms.map((v) => `v${v}`).join(', ')}). Promote one of them with --to N.`);
+  if (to === undefined && arms && arms.length > 1) refuse(`The experiment of ${label} has ${arms.length} candidates (${arms.map((v) => `v${v}`).join(', ')}): pick the winner with --to N (\`promptpin status ${name}\` shows each arm against the control).`);
   const doc = openDoc(text);
-  doc.setIn(['environments', env, name, 'stable'], current.rollout.candidate);
+  doc.setIn(['environments', env, name, 'stable'], to ?? current.rollout.candidate);
   doc.deleteIn(['environments', env, name, 'rollout']);
   return serialize(doc);
 }

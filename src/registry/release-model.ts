@@ -3,7 +3,8 @@ import { ErrorCode, type RegistryIssue } from '../errors.js';
 import { safeParse, zodIssuesAt } from '../internal/safe-data.js';
 import { nameProblem } from './names.js';
 import { percentProblem } from './percent.js';
-import type { GuardSpec, PromptEntry, Release, Rollout } from './types.js';
+import { readArms, readRules, readWhen } from './targeting.js';
+import type { GuardSpec, PromptEntry, Release, Rollout, RolloutArm, TargetingRule, TargetingWhen } from './types.js';
 import { describeVersions } from './version-numbers.js';
 
 /** Default samples per arm before a guard may judge. */
@@ -111,8 +112,11 @@ const GuardYamlSchema = z.strictObject({
 });
 
 const RolloutYamlSchema = z.strictObject({
-  candidate: positiveInt(),
-  percent: z.number().check(z.refine((p) => percentProblem(p) === null, { error: (issue) => percentProblem(issue.input) ?? undefined })),
+  // Exactly one of candidate + percent, or candidates (issue 15: checked in validateReleases).
+  candidate: z.optional(positiveInt()),
+  percent: z.optional(z.number().check(z.refine((p) => percentProblem(p) === null, { error: (issue) => percentProblem(issue.input) ?? undefined }))),
+  candidates: z.optional(z.unknown()),
+  when: z.optional(z.unknown()),
   salt: z.optional(z.string().check(z.minLength(1))),
   started: z.optional(z.string()),
   author: z.optional(z.string()),
@@ -127,6 +131,7 @@ const ReleaseYamlSchema = z.strictObject({
   stable: positiveInt(),
   rollout: z.optional(RolloutYamlSchema),
   overrides: z.optional(z.record(z.string(), positiveInt())),
+  rules: z.optional(z.unknown()),
 });
 
 /** The fleet judge's settings (`promptpin judge` reads them; clients ignore them). */
@@ -318,12 +323,27 @@ export function validateReleases(
         if (!entry.versions.has(v)) problem(`override for "${unit}" names missing version ${v} (${known})`, ['overrides', unit]);
         overrides.set(unit, v);
       }
-      let rollout: Rollout | undefined;
+      // Targeting and n-arm experiments (issue 15, ./targeting.ts): present only when written.
+      const missingVersion = (v: number): string | null => (entry.versions.has(v) ? null : `v${v} is not a version of "${name}" (${known})`);
+      const at = (m: string, path: string[]): void => problem(m, path);
+      let rules: TargetingRule[] | undefined;
+      if (raw.rules !== undefined) rules = readRules(raw.rules, missingVersion, at);
+      let arms: RolloutArm[] | undefined;
+      let when: TargetingWhen | undefined;
       if (raw.rollout) {
-        const r = raw.rollout;
+        const r0 = raw.rollout;
+        const classic = r0.candidate !== undefined || r0.percent !== undefined;
+        if (r0.candidates !== undefined && classic) problem('a rollout has either candidate + percent or candidates: [{ version, percent }, …], not both', ['rollout']);
+        else if (r0.candidates !== undefined) arms = readArms(r0.candidates, raw.stable, missingVersion, at);
+        else if (r0.candidate === undefined || r0.percent === undefined) problem(`a rollout needs candidate: N and percent: P (or candidates: [{ version, percent }, …])`, ['rollout', r0.candidate === undefined ? 'candidate' : 'percent']);
+        if (r0.when !== undefined) when = readWhen(r0.when, at, ['rollout', 'when']);
+      }
+      let rollout: Rollout | undefined;
+      if (raw.rollout && (arms !== undefined || (raw.rollout.candidate !== undefined && raw.rollout.percent !== undefined))) {
+        const r = { ...raw.rollout, candidate: arms ? arms[0]!.version : raw.rollout.candidate!, percent: arms ? Math.round(arms.reduce((t, a) => t + a.percent * 100, 0)) / 100 : raw.rollout.percent! };
         const before = issues.length;
-        if (!entry.versions.has(r.candidate)) problem(`candidate: ${r.candidate} names a missing version of "${name}" (${known})`, ['rollout', 'candidate']);
-        if (r.candidate === raw.stable) problem(`candidate and stable are both ${r.candidate}: a rollout needs a different candidate`, ['rollout', 'candidate']);
+        if (arms === undefined && !entry.versions.has(r.candidate)) problem(`candidate: ${r.candidate} names a missing version of "${name}" (${known})`, ['rollout', 'candidate']);
+        if (arms === undefined && r.candidate === raw.stable) problem(`candidate and stable are both ${r.candidate}: a rollout needs a different candidate`, ['rollout', 'candidate']);
         const guards: GuardSpec[] = [];
         r.guards.forEach((g, i) => {
           const set = [g.max_increase, g.max_decrease, g.max_change].filter((x) => x !== undefined);
@@ -376,7 +396,7 @@ export function validateReleases(
           rollout = Object.freeze({
             candidate: r.candidate,
             percent: r.percent,
-            salt: r.salt ?? `${name}@${r.candidate}`,
+            salt: r.salt ?? `${name}@${arms ? arms.map((a) => a.version).join('+') : r.candidate}`,
             ...(r.started !== undefined ? { started: r.started } : {}),
             ...(r.author !== undefined ? { author: r.author } : {}),
             expected: r.expected.trim(),
@@ -384,10 +404,12 @@ export function validateReleases(
             minSamples: r.min_samples ?? DEFAULT_MIN_SAMPLES,
             ...(windowMs !== undefined ? { windowMs } : {}),
             onBreach: (r.on_breach ?? 'rollback'),
+            ...(arms !== undefined ? { arms: Object.freeze(arms) } : {}),
+            ...(when !== undefined ? { when } : {}),
           });
         }
       }
-      map.set(name, Object.freeze({ stable: raw.stable, ...(rollout ? { rollout } : {}), overrides }));
+      map.set(name, Object.freeze({ stable: raw.stable, ...(rollout ? { rollout } : {}), overrides, ...(rules !== undefined && rules.length > 0 ? { rules: Object.freeze(rules) } : {}) }));
     }
   }
   return { environments, issues };

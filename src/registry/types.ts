@@ -116,6 +116,54 @@ export interface Rollout {
   /** Guards judge only within this many milliseconds after `started`. */
   readonly windowMs?: number;
   readonly onBreach: BreachAction;
+  /**
+   * The n-arm form (`candidates:`), present only then: each candidate with its percent, in file
+   * order (arm 1 … k; arm 0 is the stable control). `candidate` is then arm 1's version and
+   * `percent` the total. Bucketing: `armRanges` in docs/bucketing.md.
+   */
+  readonly arms?: readonly RolloutArm[];
+  /** Scope (`when:`): only units matching it enter the rollout; the others get stable. */
+  readonly when?: TargetingWhen;
+}
+
+/** One candidate of an n-arm experiment. */
+export interface RolloutArm {
+  readonly version: number;
+  /** 0–100 with at most two decimals; at most `100 / k` (the arm's lane). */
+  readonly percent: number;
+  /** Reserved by the cross-branch contract; the n-arm form shares the rollout's one salt. */
+  readonly salt?: string;
+}
+
+/** A value a unit attribute may hold (`{ id, attributes: { plan: 'pro' } }`). */
+export type AttributeValue = string | number | boolean;
+
+/** Operators of a targeting condition (docs/targeting.md). */
+export type TargetingOperator = 'eq' | 'ne' | 'in' | 'not_in' | 'gt' | 'gte' | 'lt' | 'lte' | 'exists';
+
+/** One condition on one attribute. */
+export interface TargetingCondition {
+  readonly attribute: string;
+  readonly op: TargetingOperator;
+  /** The operand(s): one value for eq/ne/gt/…/exists, the list for in/not_in. */
+  readonly values: readonly AttributeValue[];
+  /** `typeof v + ":" + v` of each value, for O(1) in/not_in/eq/ne. @internal */
+  readonly keys: ReadonlySet<string>;
+}
+
+/** A `when:` block: every condition must hold (AND). `source` is the block as written (hashed). */
+export interface TargetingWhen {
+  readonly source: Readonly<Record<string, unknown>>;
+  readonly conditions: readonly TargetingCondition[];
+}
+
+/** A targeting rule (`rules:`): units matching `when` get `version`; first match wins. */
+export interface TargetingRule {
+  readonly name?: string;
+  /** What `prompt.slice` says when this rule served: `rule:<name>`, or `rule:<index>` when unnamed. */
+  readonly slice: `rule:${string}`;
+  readonly when: TargetingWhen;
+  readonly version: number;
 }
 
 /** What is live for one prompt in one environment. */
@@ -124,6 +172,8 @@ export interface Release {
   readonly rollout?: Rollout;
   /** Unit id → version, for QA and internal users. */
   readonly overrides: ReadonlyMap<string, number>;
+  /** Targeting rules, in order (present only when the release file has `rules:`). */
+  readonly rules?: readonly TargetingRule[];
 }
 
 /** All versions of one prompt. */

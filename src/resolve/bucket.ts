@@ -86,3 +86,56 @@ export function createBucketer(salt: string): (unitId: string) => number {
   // String() keeps untyped callers (numeric ids) in agreement with bucketOf.
   return (unitId: string): number => murmur3_32_resume(h, k, n, len, typeof unitId === 'string' ? unitId : String(unitId)) % BUCKET_COUNT;
 }
+
+/** Most candidates one n-arm experiment may carry (arms 1 … 8 against the stable control). */
+export const MAX_ARMS = 8;
+
+/** One candidate's range of buckets in an n-arm experiment: `start <= bucket < end`. */
+export interface ArmRange {
+  /** First bucket of the arm's lane: `floor((arm − 1) × 10000 / k)`. Fixed while percents change. */
+  readonly start: number;
+  /** One past the arm's last bucket: `start + round(percent × 100)`. */
+  readonly end: number;
+  /** Buckets the lane can hold: `floor(arm × 10000 / k) − start` (its percent cap × 100). */
+  readonly capacity: number;
+}
+
+/**
+ * The bucket ranges of an n-arm experiment (HASH_VERSION 1, docs/bucketing.md "Experiments with n
+ * arms"). The bucket space is cut into `k` fixed lanes laid end to end, lane `j` (1-based) being
+ * `[floor((j−1)·10000/k), floor(j·10000/k))`; arm `j` takes the first `round(percent_j × 100)`
+ * buckets of its own lane. Units outside every arm's range are the control (the stable version).
+ *
+ * NB: lanes, not plain cumulative ranges: with cumulative ranges, growing arm 1 would shift arm 2's
+ * range and move its units. Here each arm starts at a fixed bucket, so ramping any arm up only adds
+ * units to it (sticky). With one candidate the lane is the whole space and this is exactly the
+ * two-arm rule `bucket < round(percent × 100)`.
+ *
+ * @throws {RangeError} when there are no percents, more than {@link MAX_ARMS}, a percent is outside
+ * `[0, 100]`, or an arm's buckets exceed its lane (at most `100 / k` percent each).
+ */
+export function armRanges(percents: readonly number[]): readonly ArmRange[] {
+  const k = percents.length;
+  if (k < 1 || k > MAX_ARMS) throw new RangeError(`an experiment has 1 to ${MAX_ARMS} candidates, got ${k}`);
+  return Object.freeze(
+    percents.map((p, i) => {
+      const start = Math.floor((i * BUCKET_COUNT) / k);
+      const capacity = Math.floor(((i + 1) * BUCKET_COUNT) / k) - start;
+      const width = candidateThreshold(p);
+      if (width > capacity) throw new RangeError(`arm ${i + 1} at ${p}% exceeds its lane of ${capacity / 100}% (with ${k} candidates each arm may take at most ${capacity / 100}%)`);
+      return Object.freeze({ start, end: start + width, capacity });
+    }),
+  );
+}
+
+/**
+ * The arm of a bucket: `j` (1 … k) when `ranges[j − 1].start <= bucket < ranges[j − 1].end`, else 0
+ * (the control). O(k), k ≤ {@link MAX_ARMS}.
+ */
+export function armOf(ranges: readonly ArmRange[], bucket: number): number {
+  for (let i = 0; i < ranges.length; i++) {
+    const r = ranges[i]!;
+    if (bucket < r.end) return bucket >= r.start ? i + 1 : 0;
+  }
+  return 0;
+}

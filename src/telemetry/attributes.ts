@@ -21,6 +21,10 @@ export const ATTR_PROMPT_VERSION = 'prompt.version' as const;
 export const ATTR_PROMPT_HASH = 'prompt.hash' as const;
 /** Why the unit got this version: `stable`, `candidate`, `override`, `pinned`, `fallback` or `external`. */
 export const ATTR_PROMPT_SLICE = 'prompt.slice' as const;
+/** n-arm experiments: the unit's arm, an integer (0 = the stable control, k = the k-th candidate of `candidates:`). */
+export const ATTR_PROMPT_ARM = 'prompt.arm' as const;
+/** Prefix of the unit attributes declared safe (`safeAttributes`): `prompt.unit.plan`. No other attribute value is stamped. */
+export const ATTR_PROMPT_UNIT_PREFIX = 'prompt.unit.' as const;
 /** With slice `external`: the system that chose the version (`launchdarkly`, `growthbook`, `statsig`, `openfeature`, …). */
 export const ATTR_PROMPT_SELECTOR = 'prompt.selector' as const;
 /** Names of the tools the version declares (`tools:`), a string array; absent without tools. Names only, never schemas. */

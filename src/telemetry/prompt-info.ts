@@ -21,6 +21,8 @@ import {
   ATTR_PROMPT_NAME,
   ATTR_PROMPT_ROLLOUT_PERCENT,
   ATTR_PROMPT_SLICE,
+  ATTR_PROMPT_ARM,
+  ATTR_PROMPT_UNIT_PREFIX,
   ATTR_PROMPT_VERSION,
   ATTR_PROMPT_SELECTOR,
   ATTR_PROMPT_TOOLS,
@@ -150,6 +152,8 @@ export function buildPromptInfo(prompt: ResolvedPrompt, compat: TelemetryCompatO
   if (prompt.selector !== undefined) context[ATTR_PROMPT_SELECTOR] = prompt.selector;
   if (prompt.tools !== undefined && prompt.tools.length > 0) context[ATTR_PROMPT_TOOLS] = prompt.tools.map((t) => t.name);
   if (prompt.outputSchema !== undefined) context[ATTR_PROMPT_OUTPUT_SCHEMA] = outputSchemaName(prompt.outputSchema);
+  if (prompt.arm !== undefined) context[ATTR_PROMPT_ARM] = prompt.arm;
+  if (prompt.unitAttributes !== undefined) for (const [k, v] of Object.entries(prompt.unitAttributes)) context[`${ATTR_PROMPT_UNIT_PREFIX}${k}`] = typeof v === 'boolean' ? String(v) : v;
   const operation = prompt.operation;
   const provider = prompt.provider ?? guessProvider(prompt.model);
   const start: Record<string, string | number | string[]> = {
