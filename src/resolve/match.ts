@@ -10,10 +10,10 @@ import type { TargetingCondition, TargetingRule, TargetingWhen } from '../regist
 /** A unit's attributes as `get` receives them; values other than string/finite number/boolean are treated as absent. */
 export type UnitAttributes = Readonly<Record<string, unknown>>;
 
-const hasOwn = Object.prototype.hasOwnProperty;
+const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
 function valueOf(attributes: UnitAttributes | undefined, name: string): string | number | boolean | undefined {
-  if (attributes === undefined || attributes === null || typeof attributes !== 'object' || !hasOwn.call(attributes, name)) return undefined;
+  if (attributes === undefined || attributes === null || typeof attributes !== 'object' || !hasOwn(attributes, name)) return undefined;
   const v = attributes[name];
   if (typeof v === 'string' || typeof v === 'boolean') return v;
   if (typeof v === 'number' && Number.isFinite(v)) return v;
