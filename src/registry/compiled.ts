@@ -114,6 +114,7 @@ function environmentsToJson(envs: ReadonlyMap<string, ReadonlyMap<string, Releas
                 min_samples: r.minSamples,
                 ...(r.windowMs !== undefined ? { window: `${r.windowMs}ms` } : {}),
                 on_breach: r.onBreach,
+                ...(r.steps !== undefined ? { steps: [...r.steps], min_samples_per_step: r.minSamplesPerStep } : {}),
               },
             }
           : {}),

@@ -88,6 +88,14 @@ export interface Rollout {
   /** Guards judge only within this many milliseconds after `started`. */
   readonly windowMs?: number;
   readonly onBreach: BreachAction;
+  /**
+   * Progressive ramp: ascending percents (each 0 < p < 100); `percent` is one of them (or 0,
+   * paused). The judge advances one step when every guard has excluded a regression at the current
+   * step, and promotes after the last one.
+   */
+  readonly steps?: readonly number[];
+  /** Candidate samples required at each step before it may advance. @defaultValue `minSamples` */
+  readonly minSamplesPerStep?: number;
 }
 
 /** What is live for one prompt in one environment. */
