@@ -2,15 +2,19 @@
 import { promoteRollout, readRelease, releaseVersion } from '../registry/edit.js';
 import { CHANGE_OPTIONS, ChangeRefused, command, emit, loadFolder, makeCtx, parseVerbArgs, positionals, requireAuthor, versionArg, type Io } from './context.js';
 import { requireReleased, writeReleaseChange } from './release-change.js';
+import { observedFromLog } from '../fleet/evidence-record.js';
+import { resolve } from 'node:path';
 
 /** Usage of `promote`. */
-export const PROMOTE_USAGE = `promptpin promote <name> [--to N] [--reason "…"] [--author NAME] [--env ENV] [--dir DIR] [--json]
+export const PROMOTE_USAGE = `promptpin promote <name> [--to N] [--reason "…"] [--evidence-log FILE] [--author NAME] [--env ENV] [--dir DIR] [--json]
 
 With a rollout running: its candidate becomes stable for everyone and the rollout ends.
 With no rollout and --to N: version N becomes stable directly, unguarded (a new prompt's first
-release, or an environment like staging).`;
+release, or an environment like staging).
+Ending a rollout writes each signal's measured change into the changelog's Observed cell, from the
+evidence log (default DIR/.promptpin/evidence.jsonl, written by \`promptpin judge\`).`;
 
-const OPTIONS = { ...CHANGE_OPTIONS, to: { type: 'string' }, reason: { type: 'string' } } as const;
+const OPTIONS = { ...CHANGE_OPTIONS, to: { type: 'string' }, reason: { type: 'string' }, 'evidence-log': { type: 'string' } } as const;
 
 /** Runs `promote`. */
 export async function runPromote(io: Io, args: readonly string[]): Promise<number> {
@@ -29,6 +33,7 @@ export async function runPromote(io: Io, args: readonly string[]): Promise<numbe
   let version: number;
   let change: string;
   let expected = '';
+  let observed = '';
   if (before?.rollout) {
     version = before.rollout.candidate;
     if (to !== undefined && to !== version) {
@@ -37,6 +42,7 @@ export async function runPromote(io: Io, args: readonly string[]): Promise<numbe
     releaseText = promoteRollout(state.files.releaseText, ctx.env, name);
     change = `promote v${version} (was v${before.stable}; rollout ended at ${before.rollout.percent}%)`;
     expected = before.rollout.expected ?? '';
+    observed = await observedFromLog(ctx.dir, values['evidence-log'] !== undefined ? resolve(io.cwd, values['evidence-log']) : undefined, { env: ctx.env, prompt: name, candidate: version, ...(before.stable !== undefined ? { stable: before.stable } : {}), ...(before.rollout.started !== undefined ? { started: before.rollout.started } : {}) }, expected);
   } else {
     if (to === undefined) {
       throw new ChangeRefused(
@@ -52,7 +58,7 @@ export async function runPromote(io: Io, args: readonly string[]): Promise<numbe
     ctx,
     state,
     releaseText,
-    { author, prompt: name, change, why: values.reason ?? v.message ?? '', expected },
+    { author, prompt: name, change, why: values.reason ?? v.message ?? '', expected, observed },
     `promoting ${name} v${version}`,
   );
   const back = before?.stable !== undefined ? command(ctx, `rollback ${name} --to ${before.stable} --reason "…"`) : null;
