@@ -43,6 +43,11 @@ export const ErrorCode = {
   CHANGE_REFUSED: 'CHANGE_REFUSED',
   /** A file of the prompts folder changed between the read and the write of an edit (a concurrent edit); nothing was written. */
   EDIT_CONFLICT: 'EDIT_CONFLICT',
+  /**
+   * The prompts folder is frozen (`promptpin freeze`, an incident): rollouts, ramps and promotions
+   * are refused until `promptpin freeze --lift`. Rollbacks still work.
+   */
+  REGISTRY_FROZEN: 'REGISTRY_FROZEN',
   /** Another edit holds the prompts folder's edit lock for longer than the wait allows. */
   FOLDER_LOCKED: 'FOLDER_LOCKED',
   /** A path goes through a symbolic link that leaves the prompts folder (reads), or through any link (writes). */

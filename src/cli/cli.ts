@@ -12,6 +12,7 @@ import type { Io } from './context.js';
 import { runDiff } from './diff.js';
 import { runExplain } from './explain.js';
 import { runJudge } from './judge.js';
+import { runFreeze } from './freeze.js';
 import { runLock } from './lock.js';
 import { runLog } from './log.js';
 import { runOutcome } from './outcome.js';
@@ -40,6 +41,7 @@ const VERBS: Record<string, (io: Io, args: readonly string[]) => Promise<number>
   types: runTypes,
   status: runStatus,
   judge: runJudge,
+  freeze: runFreeze,
 };
 
 /** The top-level help. */
@@ -51,11 +53,12 @@ Change (each writes one CHANGELOG.md line; author from --author, PROMPTPIN_AUTHO
   publish <name> [--from FILE] --message "…"   write the next immutable version and lock it
   rollout <name> --to N --percent P --expect "…" --guard refusal:+0.5pp [--guard …]
                                                 start a guarded rollout of version N
-  ramp <name> P                                 change the rollout's percent (0 pauses)
+  ramp <name> P | --next                        change the rollout's percent (0 pauses), or take the next step
   promote <name> [--to N]                       the candidate (or version N) becomes stable
   rollback <name> [--to N] --reason "…"         end the rollout, or make version N stable
   lock [name]                                   record hashes of versions not yet locked
   outcome <name> "…"                            record the observed outcome of the latest change
+  freeze --reason "…" | --lift                  incident switch: roll back every rollout, refuse new ones
 
 Inspect:
   status [name]         what is live per environment, since when

@@ -8,6 +8,7 @@ import { maxVersion } from '../registry/version-numbers.js';
 import { ChangeRefused, COMMON_OPTIONS, command, emit, loadFolder } from './context.js';
 import { defineVerb } from './verb.js';
 import { compareVersions, summarizeDiff } from './version-diff.js';
+import { expectedRanges } from '../fleet/observed.js';
 
 /** Usage of `explain`. */
 export const EXPLAIN_USAGE = `promptpin explain <name> [--env ENV] [--dir DIR] [--json]
@@ -23,7 +24,13 @@ export interface Explanation {
   readonly change: Omit<ParsedChangelogEntry, 'line'> | null;
   readonly what: { readonly from: number | null; readonly to: number; readonly summary: string; readonly live: string };
   readonly why: readonly string[];
-  readonly expected: { readonly note: string | null; readonly guards: readonly string[]; readonly observed: string | null };
+  readonly expected: {
+    readonly note: string | null;
+    readonly guards: readonly string[];
+    readonly observed: string | null;
+    /** Expected and observed side by side, per signal of the Observed cell (measured outcomes). */
+    readonly bySignal: readonly { readonly signal: string; readonly expected: string | null; readonly observed: string }[];
+  };
   readonly reverse: string;
 }
 
@@ -77,7 +84,7 @@ export const runExplain = defineVerb({ name: 'explain', usage: EXPLAIN_USAGE, op
       if (started) {
         expectedNote = `back to v${target}'s levels on what v${undone} moved (its rollout expected: ${started.expected})`;
         const g = /guards ([^)]*)\)/.exec(started.change);
-        if (g) guards = g[1]!.split(/,\s*/);
+        if (g) guards = g[1]!.split(';')[0]!.split(/,\s*/);
       }
       reverse =
         undone !== undefined
@@ -102,8 +109,19 @@ export const runExplain = defineVerb({ name: 'explain', usage: EXPLAIN_USAGE, op
     guards = liveRollout.guards;
   } else if (entry && guards.length === 0) {
     const g = /guards ([^)]*)\)/.exec(entry.change);
-    if (g) guards = g[1]!.split(/,\s*/);
+    if (g) guards = g[1]!.split(';')[0]!.split(/,\s*/);
   }
+  // Measured Observed cells are `signal +x [lo, hi], n=…; signal …`: pair each with its expectation.
+  const observedText = entry?.observed ?? '';
+  const bySignal = observedText
+    .split('; ')
+    .map((part) => ({ part, m: /^([A-Za-z_][A-Za-z0-9_.]*) [+\-−\d]/.exec(part) }))
+    .filter((x) => x.m !== null)
+    .map(({ part, m }) => {
+      const signal = m![1]!;
+      const e = expectedNote !== null ? expectedRanges(expectedNote, [signal])[0] : undefined;
+      return { signal, expected: e?.text ?? null, observed: part.slice(signal.length + 1) };
+    });
   const vTo = versions.get(to);
   const vFrom = from !== undefined ? versions.get(from) : undefined;
   if (vTo?.message) why.push(`v${to}: ${oneLine(vTo.message)}${vTo.author ? ` (${oneLine(vTo.author)})` : ''}`);
@@ -116,7 +134,7 @@ export const runExplain = defineVerb({ name: 'explain', usage: EXPLAIN_USAGE, op
     change: entry ? (({ line: _l, ...rest }) => rest)(entry) : null,
     what: { from: from ?? null, to, summary, live },
     why,
-    expected: { note: expectedNote, guards, observed: entry?.observed || null },
+    expected: { note: expectedNote, guards, observed: entry?.observed || null, bySignal },
     reverse,
   };
   const diffCmd = from !== undefined ? `  (${command(ctx, `diff ${name} ${from} ${to}`)})` : '';
@@ -133,6 +151,7 @@ export const runExplain = defineVerb({ name: 'explain', usage: EXPLAIN_USAGE, op
     `${pad('3. Expected signal:')}${expectedNote !== null ? oneLine(expectedNote) : (action === 'publish' ? '(none until a rollout states one)' : '(none recorded)')}`,
     ...(guards.length ? [`${pad('')}guards: ${oneLine(guards.join(', '))}`] : []),
     ...(action === 'publish' ? [] : [`${pad('')}observed: ${entry?.observed ? oneLine(entry.observed) : `(not recorded: ${command(ctx, `outcome ${name} "…"`)})`}`]),
+    ...(bySignal.length ? [`${pad('')}${'signal'.padEnd(16)}${'expected'.padEnd(22)}observed`, ...bySignal.map((b) => `${pad('')}${oneLine(b.signal).padEnd(16)}${(b.expected ?? '(no number)').padEnd(22)}${oneLine(b.observed)}`)] : []),
     `${pad('4. How to reverse:')}${reverse}`,
   ];
   emit(ctx, lines.join('\n'), explanation);

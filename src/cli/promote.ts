@@ -3,18 +3,22 @@ import { promoteRollout, readRelease, releaseVersion } from '../registry/edit.js
 import { CHANGE_OPTIONS, ChangeRefused, command, emit, loadFolder, requireAuthor, versionArg } from './context.js';
 import { defineVerb } from './verb.js';
 import { requireReleased, writeReleaseChange } from './release-change.js';
+import { observedFromLog } from '../fleet/evidence-record.js';
+import { resolve } from 'node:path';
 
 /** Usage of `promote`. */
-export const PROMOTE_USAGE = `promptpin promote <name> [--to N] [--reason "…"] [--author NAME] [--env ENV] [--dir DIR] [--json]
+export const PROMOTE_USAGE = `promptpin promote <name> [--to N] [--reason "…"] [--evidence-log FILE] [--author NAME] [--env ENV] [--dir DIR] [--json]
 
 With a rollout running: its candidate becomes stable for everyone and the rollout ends.
 With no rollout and --to N: version N becomes stable directly, unguarded (a new prompt's first
-release, or an environment like staging).`;
+release, or an environment like staging).
+Ending a rollout writes each signal's measured change into the changelog's Observed cell, from the
+evidence log (default DIR/.promptpin/evidence.jsonl, written by \`promptpin judge\`).`;
 
-const OPTIONS = { ...CHANGE_OPTIONS, to: { type: 'string' }, reason: { type: 'string' } } as const;
+const OPTIONS = { ...CHANGE_OPTIONS, to: { type: 'string' }, reason: { type: 'string' }, 'evidence-log': { type: 'string' } } as const;
 
 /** Runs `promote`. */
-export const runPromote = defineVerb({ name: 'promote', usage: PROMOTE_USAGE, options: OPTIONS, positionals: ['name'] }, async ({ ctx, values, args: [name] }) => {
+export const runPromote = defineVerb({ name: 'promote', usage: PROMOTE_USAGE, options: OPTIONS, positionals: ['name'] }, async ({ io, ctx, values, args: [name] }) => {
   const to = values.to !== undefined ? versionArg(values.to, '--to', PROMOTE_USAGE) : undefined;
   const author = requireAuthor(ctx, values.author);
   const state = await loadFolder(ctx);
@@ -23,6 +27,7 @@ export const runPromote = defineVerb({ name: 'promote', usage: PROMOTE_USAGE, op
   let version: number;
   let change: string;
   let expected = '';
+  let observed = '';
   if (before?.rollout) {
     // n-arm experiments: --to N picks the winner among the candidates (promoteRollout refuses otherwise).
     const arms = before.rollout.candidates?.map((a) => a.version);
@@ -34,6 +39,7 @@ export const runPromote = defineVerb({ name: 'promote', usage: PROMOTE_USAGE, op
     releaseText = promoteRollout(state.files.releaseText, ctx.env, name, arms ? version : undefined);
     change = `promote v${version} (was v${before.stable}; rollout ended at ${before.rollout.percent}%)`;
     expected = before.rollout.expected ?? '';
+    observed = await observedFromLog(ctx.dir, values['evidence-log'] !== undefined ? resolve(io.cwd, values['evidence-log']) : undefined, { env: ctx.env, prompt: name, candidate: version, ...(before.stable !== undefined ? { stable: before.stable } : {}), ...(before.rollout.started !== undefined ? { started: before.rollout.started } : {}) }, expected);
   } else {
     if (to === undefined) {
       throw new ChangeRefused(
@@ -49,7 +55,7 @@ export const runPromote = defineVerb({ name: 'promote', usage: PROMOTE_USAGE, op
     ctx,
     state,
     releaseText,
-    { author, prompt: name, change, why: values.reason ?? v.message ?? '', expected },
+    { author, prompt: name, change, why: values.reason ?? v.message ?? '', expected, observed },
     `promoting ${name} v${version}`,
   );
   const back = before?.stable !== undefined ? command(ctx, `rollback ${name} --to ${before.stable} --reason "…"`) : null;

@@ -38,7 +38,7 @@ export async function writeReleaseChange(
   ctx: Ctx,
   state: FolderState,
   releaseText: string,
-  entry: Omit<ChangelogEntry, 'date' | 'environment' | 'observed'>,
+  entry: Omit<ChangelogEntry, 'date' | 'environment' | 'observed'> & { readonly observed?: string },
   what: string,
   hooks: WriteChangeHooks = {},
 ): Promise<{ files: string[]; date: string }> {
@@ -52,7 +52,7 @@ export async function writeReleaseChange(
   await writeFolderChange(
     ctx,
     [
-      { path: p.changelog, text: addChangelogEntry(state.changelogText, { ...entry, date, environment: ctx.env, observed: '' }), expected: state.changelogText },
+      { path: p.changelog, text: addChangelogEntry(state.changelogText, { ...entry, date, environment: ctx.env, observed: entry.observed ?? '' }), expected: state.changelogText },
       { path: p.release, text: releaseText, expected: state.files.releaseText },
     ],
     hooks,

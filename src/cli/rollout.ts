@@ -11,6 +11,7 @@ import { requireReleased, writeReleaseChange } from './release-change.js';
 /** Usage of `rollout`. */
 export const ROLLOUT_USAGE = `promptpin rollout <name> --to N --percent P --expect "…" --guard G [--guard G …]
                   [--min-samples N] [--window 24h] [--on-breach rollback|alert] [--salt S]
+                  [--steps 1,5,25,50 [--min-samples-per-step N]]
                   [--author NAME] [--env ENV] [--dir DIR] [--json]
 
 Starts a rollout in promptpin.yaml: version N serves P% of units (bucketed by unit id), stable the rest.
@@ -21,7 +22,10 @@ Starts a rollout in promptpin.yaml: version N serves P% of units (bucketed by un
   --min-samples  per arm before a guard may judge (default ${DEFAULT_MIN_SAMPLES})
   --window       guards judge this long after the start (e.g. 24h; default: the whole rollout)
   --on-breach    rollback (default: the client serves stable) or alert
-  --salt         bucketing salt (default <name>@<N>: a new candidate picks a fresh slice)`;
+  --salt         bucketing salt (default <name>@<N>: a new candidate picks a fresh slice)
+  --steps        a progressive ramp: ascending percents (0 < p < 100), --percent one of them;
+                 \`promptpin judge\` advances a step once every guard excluded a regression there
+  --min-samples-per-step  candidate samples each step needs before it advances (default --min-samples)`;
 
 const OPTIONS = {
   ...CHANGE_OPTIONS,
@@ -33,6 +37,8 @@ const OPTIONS = {
   window: { type: 'string' },
   'on-breach': { type: 'string' },
   salt: { type: 'string' },
+  steps: { type: 'string' },
+  'min-samples-per-step': { type: 'string' },
 } as const;
 
 /** Runs `rollout`. */
@@ -47,6 +53,15 @@ export const runRollout = defineVerb({ name: 'rollout', usage: ROLLOUT_USAGE, op
   if (values['min-samples'] !== undefined) {
     if (!/^[1-9]\d*$/.test(values['min-samples'])) throw new UsageError(`--min-samples "${values['min-samples']}" is not a whole number ≥ 1.`, ROLLOUT_USAGE);
     minSamples = Number(values['min-samples']);
+  }
+  let steps: number[] | undefined;
+  if (values.steps !== undefined) {
+    steps = values.steps.split(',').map((t) => percentArg(t, ROLLOUT_USAGE));
+  }
+  let minSamplesPerStep: number | undefined;
+  if (values['min-samples-per-step'] !== undefined) {
+    if (!/^[1-9]\d*$/.test(values['min-samples-per-step'])) throw new UsageError(`--min-samples-per-step "${values['min-samples-per-step']}" is not a whole number ≥ 1.`, ROLLOUT_USAGE);
+    minSamplesPerStep = Number(values['min-samples-per-step']);
   }
   const guards: GuardSpec[] = [];
   for (const g of values.guard ?? []) {
@@ -75,6 +90,8 @@ export const runRollout = defineVerb({ name: 'rollout', usage: ROLLOUT_USAGE, op
     ...(minSamples !== undefined ? { minSamples } : {}),
     ...(values.window !== undefined ? { window: values.window } : {}),
     ...(onBreach !== undefined ? { onBreach } : {}),
+    ...(steps !== undefined ? { steps } : {}),
+    ...(minSamplesPerStep !== undefined ? { minSamplesPerStep } : {}),
   });
   const v = requireReleased(ctx, state, name, candidate);
   const stable = readRelease(state.files.releaseText, ctx.env, name)?.stable;
@@ -88,7 +105,7 @@ export const runRollout = defineVerb({ name: 'rollout', usage: ROLLOUT_USAGE, op
     {
       author,
       prompt: name,
-      change: `rollout v${candidate} at ${percent}% (stable v${stable}; guards ${guardText})`,
+      change: `rollout v${candidate} at ${percent}% (stable v${stable}; guards ${guardText}${steps ? `; steps ${steps.join(' → ')}` : ''})`,
       why: v.message ?? '',
       expected: rollout.expected ?? expected,
     },

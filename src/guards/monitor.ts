@@ -11,6 +11,7 @@ import { ErrorCode, PromptError } from '../errors.js';
 import { DEFAULT_ROLLOUT_ALPHA, planAlpha } from './alpha.js';
 import { AGG, DEFAULT_CLUSTERS, Evidence, type EvidenceSnapshot } from './evidence.js';
 import { DEFAULT_MIN_EVENTS, judgeStratified, stratifiedTripped, type StratifiedJudgement, type StratifiedOptions } from './stratified.js';
+import { evidenceAtPhase, verdictOf, type GuardVerdict, type GuardVerdictRow } from './verdict.js';
 
 export type { StratifiedJudgement as GuardJudgement, StratifiedReason as GuardReason } from './stratified.js';
 
@@ -558,6 +559,34 @@ export class GuardMonitor {
       return Object.freeze({ ...base, ...segFields, judgement: pooled.j });
     });
     return Object.freeze({ tripped: this.#trip, ...(this.#arms > 1 ? { trips: Object.freeze([...this.#trips]) } : {}), guards: Object.freeze(guards), outcomes: this.#outcomes });
+  }
+
+  /**
+   * Each guard's three-way verdict (`tripped`, `excluded`, `continue`; see `./verdict.ts`), for a
+   * ramp's judge. With `phase` (a step's percent × 100), only the evidence gathered at that step
+   * counts, so "excluded" means excluded at this step. A `bySegment` guard is excluded when its
+   * pooled test and every segment that has reached `minSamples` exclude. The monitor's own tripping
+   * is unchanged.
+   */
+  verdicts(phase?: number): readonly GuardVerdictRow[] {
+    return Object.freeze(
+      this.#guards.map((g): GuardVerdictRow => {
+        const at = (ev: Evidence): Evidence => (phase === undefined ? ev : evidenceAtPhase(ev, phase));
+        const judge = (ev: Evidence, opts: StratifiedOptions): StratifiedJudgement[] => g.tests.map((t) => judgeStratified(ev, 1, g.rate, t.side, t.delta, opts));
+        const pooledEv = at(g.pooled);
+        const pooled = judge(pooledEv, g.opts);
+        let verdict: GuardVerdict = this.#trip !== null && this.#trip.guard === g.spec ? 'tripped' : verdictOf(pooled);
+        if (verdict === 'excluded' && g.cells !== null) {
+          for (const ev of g.cells.values()) {
+            const js = judge(at(ev), g.segOpts);
+            const v = verdictOf(js);
+            if (v === 'tripped') verdict = 'tripped';
+            else if (v === 'continue' && js.every((j) => j.reason !== 'insufficient-samples') && verdict === 'excluded') verdict = 'continue';
+          }
+        }
+        return Object.freeze({ signal: g.spec.signal, verdict, nArm: pooledEv.count(1), nControl: pooledEv.count(0) });
+      }),
+    );
   }
 
   #inWindow(now: number): boolean {

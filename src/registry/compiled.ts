@@ -131,6 +131,7 @@ export function environmentsToJson(envs: ReadonlyMap<string, ReadonlyMap<string,
                 min_samples: r.minSamples,
                 ...(r.windowMs !== undefined ? { window: `${r.windowMs}ms` } : {}),
                 on_breach: r.onBreach,
+                ...(r.steps !== undefined ? { steps: [...r.steps], min_samples_per_step: r.minSamplesPerStep } : {}),
               },
             }
           : {}),

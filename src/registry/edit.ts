@@ -20,6 +20,8 @@ import { percentProblem } from './percent.js';
 import { BUILTIN_SIGNALS, DEFAULT_MIN_SAMPLES, expectedNoteProblem, parseDuration } from './release.js';
 import type { BreachAction, GuardSpec } from './types.js';
 import { MAX_VERSION, versionNumberProblem } from './version-numbers.js';
+import { assertNotFrozen } from './freeze-edit.js';
+import { rampStepsProblem } from './ramp-model.js';
 
 /** A rollout as written in `promptpin.yaml` (raw values, as read, not validated further). */
 export interface RolloutSnapshot {
@@ -37,6 +39,9 @@ export interface RolloutSnapshot {
   readonly onBreach?: string;
   /** n-arm experiments (`candidates:`): each arm; then `candidate` is arm 1 and `percent` the total. */
   readonly candidates?: readonly { readonly version: number; readonly percent: number }[];
+  /** Progressive ramp steps, as written. */
+  readonly steps?: readonly number[];
+  readonly minSamplesPerStep?: number;
 }
 
 /** One prompt's release in one environment, as written in `promptpin.yaml`. */
@@ -76,6 +81,10 @@ export interface StartRolloutOptions {
   readonly window?: string;
   /** What a tripped guard does. @defaultValue 'rollback' */
   readonly onBreach?: BreachAction;
+  /** Progressive ramp: ascending percents, `percent` one of them. @defaultValue unset: no ramp */
+  readonly steps?: readonly number[];
+  /** Candidate samples per step before it may advance. @defaultValue `minSamples` */
+  readonly minSamplesPerStep?: number;
 }
 
 /** Options of {@link rollbackRelease}. */
@@ -159,6 +168,8 @@ function snapshotOf(raw: unknown): ReleaseSnapshot | null {
       const minSamples = num(o.min_samples);
       const window = str(o.window);
       const onBreach = str(o.on_breach);
+      const steps = Array.isArray(o.steps) && o.steps.every((x) => num(x) !== undefined) ? (o.steps as number[]) : undefined;
+      const minSamplesPerStep = num(o.min_samples_per_step);
       rollout = {
         candidate,
         percent,
@@ -171,6 +182,8 @@ function snapshotOf(raw: unknown): ReleaseSnapshot | null {
         ...(window !== undefined ? { window } : {}),
         ...(onBreach !== undefined ? { onBreach } : {}),
         ...(candidates ? { candidates } : {}),
+        ...(steps !== undefined ? { steps } : {}),
+        ...(minSamplesPerStep !== undefined ? { minSamplesPerStep } : {}),
       };
     }
   }
@@ -269,6 +282,7 @@ function guardNode(doc: Document, g: GuardSpec): unknown {
  * lacks substance, or percent, window or minSamples are invalid.
  */
 export function startRollout(text: string | undefined, env: string, name: string, options: StartRolloutOptions): string {
+  assertNotFrozen(text, `start a rollout of ${releaseLabel(env, name)}`);
   const current = readRelease(text, env, name);
   const label = releaseLabel(env, name);
   if (!current || current.stable === undefined) {
@@ -293,6 +307,13 @@ export function startRollout(text: string | undefined, env: string, name: string
   if (options.window !== undefined && parseDuration(options.window) === null) refuse(`Window "${options.window}" is not a duration: write it like 24h, 30m or 7d.`);
   if (options.minSamples !== undefined && (!Number.isInteger(options.minSamples) || options.minSamples < 1)) refuse(`min samples ${options.minSamples} must be a whole number ≥ 1.`);
   if (options.author.trim() === '') refuse(`A rollout needs an author. Pass --author or set PROMPTPIN_AUTHOR.`);
+  if (options.steps !== undefined) {
+    const bad = rampStepsProblem(options.steps, options.percent);
+    if (bad) refuse(`Cannot start a rollout of ${label}: ${bad}.`);
+  }
+  if (options.minSamplesPerStep !== undefined && (options.steps === undefined || !Number.isInteger(options.minSamplesPerStep) || options.minSamplesPerStep < 1)) {
+    refuse(`min samples per step ${options.minSamplesPerStep} needs steps and must be a whole number ≥ 1.`);
+  }
 
   const doc = openDoc(text);
   const release = releaseMap(doc, env, name)!;
@@ -309,7 +330,11 @@ export function startRollout(text: string | undefined, env: string, name: string
     min_samples: options.minSamples ?? DEFAULT_MIN_SAMPLES,
     ...(options.window !== undefined ? { window: options.window } : {}),
     on_breach: options.onBreach ?? 'rollback',
+    ...(options.steps !== undefined ? { steps: [...options.steps] } : {}),
+    ...(options.minSamplesPerStep !== undefined ? { min_samples_per_step: options.minSamplesPerStep } : {}),
   }) as YAMLMap;
+  const stepsNode = rollout.get('steps', true);
+  if (isSeq(stepsNode)) stepsNode.flow = true;
   const expected = rollout.get('expected', true);
   if (isScalar(expected)) expected.type = 'BLOCK_FOLDED';
   const guards = rollout.get('guards', true);
@@ -331,12 +356,17 @@ export function startRollout(text: string | undefined, env: string, name: string
  * @throws {PromptError} CHANGE_REFUSED when no rollout is running, percent is invalid or unchanged.
  */
 export function rampRollout(text: string | undefined, env: string, name: string, percent: number): string {
+  assertNotFrozen(text, `ramp ${releaseLabel(env, name)}`);
   const current = readRelease(text, env, name);
   const label = releaseLabel(env, name);
   if (!current?.rollout) refuse(`${label} has no rollout to ramp. Start one with \`promptpin rollout ${name} --to N --percent P --expect "…" --guard "…"\`.`);
   const p = percentProblem(percent);
   if (p) refuse(`Cannot ramp ${label}: ${p}.`);
   if (current.rollout.percent === percent) refuse(`The rollout of v${current.rollout.candidate} for ${label} is already at ${percent}%.`);
+  const steps = current.rollout.steps;
+  if (steps !== undefined && percent !== 0 && !steps.includes(percent)) {
+    refuse(`Cannot ramp ${label} to ${percent}%: its ramp has the steps [${steps.join(', ')}], so it moves from step to step (or to 0, paused). Use \`promptpin ramp ${name} --next\`, promote after the last step, or edit steps: in promptpin.yaml.`);
+  }
   const doc = openDoc(text);
   doc.setIn(['environments', env, name, 'rollout', 'percent'], percent);
   return serialize(doc);
@@ -348,6 +378,7 @@ export function rampRollout(text: string | undefined, env: string, name: string,
  * @throws {PromptError} CHANGE_REFUSED when no rollout is running.
  */
 export function promoteRollout(text: string | undefined, env: string, name: string, to?: number): string {
+  assertNotFrozen(text, `promote ${releaseLabel(env, name)}`);
   const current = readRelease(text, env, name);
   const label = releaseLabel(env, name);
   if (!current?.rollout) refuse(`${label} has no rollout to promote. To make a version stable directly, use \`promptpin promote ${name} --to N\`.`);
@@ -367,6 +398,7 @@ export function promoteRollout(text: string | undefined, env: string, name: stri
  * @throws {PromptError} CHANGE_REFUSED when a rollout is running or `version` is already stable.
  */
 export function releaseVersion(text: string | undefined, env: string, name: string, version: number): string {
+  assertNotFrozen(text, `release v${version} of ${releaseLabel(env, name)}`);
   const current = readRelease(text, env, name);
   const label = releaseLabel(env, name);
   const bad = versionNumberProblem(version);

@@ -5,6 +5,7 @@ import { nameProblem } from './names.js';
 import { percentProblem } from './percent.js';
 import { readArms, readRules, readWhen } from './targeting.js';
 import type { GuardSpec, PromptEntry, Release, Rollout, RolloutArm, TargetingRule, TargetingWhen } from './types.js';
+import { FreezeYamlSchema, RampYamlFields, rampStepsProblem } from './ramp-model.js';
 import { describeVersions } from './version-numbers.js';
 
 /** Default samples per arm before a guard may judge. */
@@ -125,6 +126,7 @@ const RolloutYamlSchema = z.strictObject({
   min_samples: z.optional(z.number().check(z.int(), z.gte(1))),
   window: z.optional(z.union([z.string(), z.number()])),
   on_breach: z.optional(z.enum(['rollback', 'alert'])),
+  ...RampYamlFields,
 });
 
 const ReleaseYamlSchema = z.strictObject({
@@ -144,6 +146,7 @@ const JudgeYamlSchema = z.strictObject({
 const ReleaseFileSchema = z.strictObject({
   signals: z.optional(SignalsSchema),
   judge: z.optional(JudgeYamlSchema),
+  freeze: z.optional(FreezeYamlSchema),
   environments: z._default(z.record(z.string().check(z.minLength(1)), z.nullable(z.record(z.string(), ReleaseYamlSchema))), {}),
 });
 
@@ -392,7 +395,13 @@ export function validateReleases(
         if (r.started !== undefined && Number.isNaN(Date.parse(r.started))) {
           problem(`started "${r.started}" is not an ISO-8601 time (e.g. 2026-11-20T15:00:00Z)`, ['rollout', 'started']);
         }
-        if (issues.length === before) {
+        // Progressive ramp (issue 13): see ramp-model.ts.
+        const rampBad = r.steps !== undefined ? rampStepsProblem(r.steps, r.percent) : null;
+        if (rampBad) problem(rampBad, ['rollout', 'steps']);
+        if (r.min_samples_per_step !== undefined && r.steps === undefined) problem('min_samples_per_step needs steps: (the ramp it applies to), e.g. steps: [1, 5, 25, 50]', ['rollout', 'min_samples_per_step']);
+        // A frozen registry serves stable for everything: a rollout left in the file (a stale
+        // edit, a merge) is checked but never served.
+        if (issues.length === before && result.data.freeze === undefined) {
           rollout = Object.freeze({
             candidate: r.candidate,
             percent: r.percent,
@@ -406,6 +415,7 @@ export function validateReleases(
             onBreach: (r.on_breach ?? 'rollback'),
             ...(arms !== undefined ? { arms: Object.freeze(arms) } : {}),
             ...(when !== undefined ? { when } : {}),
+            ...(r.steps !== undefined ? { steps: Object.freeze([...r.steps]), minSamplesPerStep: r.min_samples_per_step ?? r.min_samples ?? DEFAULT_MIN_SAMPLES } : {}),
           });
         }
       }

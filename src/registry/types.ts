@@ -117,6 +117,14 @@ export interface Rollout {
   readonly windowMs?: number;
   readonly onBreach: BreachAction;
   /**
+   * Progressive ramp: ascending percents (each 0 < p < 100); `percent` is one of them (or 0,
+   * paused). The judge advances one step when every guard has excluded a regression at the current
+   * step, and promotes after the last one.
+   */
+  readonly steps?: readonly number[];
+  /** Candidate samples required at each step before it may advance. @defaultValue `minSamples` */
+  readonly minSamplesPerStep?: number;
+  /**
    * The n-arm form (`candidates:`), present only then: each candidate with its percent, in file
    * order (arm 1 … k; arm 0 is the stable control). `candidate` is then arm 1's version and
    * `percent` the total. Bucketing: `armRanges` in docs/bucketing.md.
