@@ -11,7 +11,7 @@ export { parseLock } from './registry/lock.js';
 export { readFolder, readFolderSettled } from './sources/folder-source.js';
 export { addToLock, listReleases, preparePublishText, promoteRollout, rampRollout, readRelease, releaseVersion, rollbackRelease, startRollout } from './registry/edit.js';
 export type { PreparePublishInput, ReleaseListing, ReleaseSnapshot, RollbackOptions, RolloutSnapshot, StartRolloutOptions } from './registry/edit.js';
-export { percentProblem } from './registry/percent.js';
+export { percentProblem } from './internal/percent.js';
 export { addChangelogEntry, CHANGELOG_FILE, changelogDate, formatChangelogEntry, latestChangelogEntry, parseChangelog, parseChangelogLine, setChangelogOutcome } from './registry/changelog.js';
 export type { ChangelogEntry, ParsedChangelogEntry } from './registry/changelog.js';
 export { RELEASE_FILE, parseGuardShorthand, formatGuard } from './registry/release.js';

@@ -6,7 +6,7 @@
  */
 import { installNode } from '../node/install.js';
 import { runCli } from './cli.js';
-import type { Io } from './context.js';
+import type { Io } from '../edit/context.js';
 
 // The CLI is a Node program: paths, `{ files }` and the disk cache work in the clients it makes.
 installNode();

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { INDEX_FILE, registryToIndex } from '../registry/live.js';
 import { compileFolder, registryToJson } from '../registry/registry.js';
 import { checkFolder } from '../registry/registry.js';
-import { COMMON_OPTIONS, command, loadFolder, show, writeAtomic } from './context.js';
+import { COMMON_OPTIONS, command, loadFolder, show, writeAtomic } from '../edit/context.js';
 import { defineVerb } from './verb.js';
 import { schemaIssues } from '../registry/schema-check.js';
 import { registryError } from '../registry/compiled.js';

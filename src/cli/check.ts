@@ -15,7 +15,7 @@ import { schemaIssues } from '../registry/schema-check.js';
 import type { PromptVersion } from '../registry/types.js';
 import { compileTemplate } from '../render/compile.js';
 import { guessProvider } from '../telemetry/prompt-info.js';
-import { COMMON_OPTIONS, command, loadFolder, show, UsageError, type Ctx } from './context.js';
+import { COMMON_OPTIONS, command, loadFolder, show, UsageError, type Ctx } from '../edit/context.js';
 import { defineVerb } from './verb.js';
 
 /** Usage of `check`. */

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { safeForTerminal } from '../internal/terminal.js';
 import { runBuild } from './build.js';
 import { runCheck } from './check.js';
-import type { Io } from './context.js';
+import type { Io } from '../edit/context.js';
 import { runDiff } from './diff.js';
 import { runExplain } from './explain.js';
 import { runJudge } from './judge.js';

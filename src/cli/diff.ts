@@ -1,6 +1,6 @@
 /** `promptpin diff <name> A B`: template diff plus model/params/variables changes, breaking ones flagged. */
 import { checkFolder } from '../registry/registry.js';
-import { ChangeRefused, COMMON_OPTIONS, emit, knownList, loadFolder, versionArg } from './context.js';
+import { ChangeRefused, COMMON_OPTIONS, emit, knownList, loadFolder, versionArg } from '../edit/context.js';
 import { defineVerb } from './verb.js';
 import { compareVersions, formatDiff } from './version-diff.js';
 

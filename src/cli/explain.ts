@@ -5,7 +5,7 @@ import { readRelease } from '../registry/edit.js';
 import { checkFolder } from '../registry/registry.js';
 import type { PromptVersion } from '../registry/types.js';
 import { maxVersion } from '../registry/version-numbers.js';
-import { ChangeRefused, COMMON_OPTIONS, command, emit, loadFolder } from './context.js';
+import { ChangeRefused, COMMON_OPTIONS, command, emit, loadFolder } from '../edit/context.js';
 import { defineVerb } from './verb.js';
 import { compareVersions, summarizeDiff } from './version-diff.js';
 import { expectedRanges } from '../fleet/observed.js';

@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { applyFreeze, applyLift } from '../fleet/freeze.js';
 import { describeFreeze } from '../registry/freeze-edit.js';
-import { CHANGE_OPTIONS, command, emit, makeCtx, parseVerbArgs, positionals, requireAuthor, type Io } from './context.js';
+import { CHANGE_OPTIONS, command, emit, makeCtx, parseVerbArgs, positionals, requireAuthor, type Io } from '../edit/context.js';
 
 /** Usage of `freeze`. */
 export const FREEZE_USAGE = `promptpin freeze --reason "…" [--evidence-log FILE] [--author NAME] [--dir DIR] [--json]

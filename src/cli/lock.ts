@@ -1,7 +1,7 @@
 /** `promptpin lock [name]`: records the hash of every version not yet in promptpin.lock. */
 import { addToLock } from '../registry/edit.js';
 import { checkFolder } from '../registry/registry.js';
-import { ChangeRefused, COMMON_OPTIONS, command, emit, loadFolder, paths, show, validateAfter, writeFolderChange } from './context.js';
+import { ChangeRefused, COMMON_OPTIONS, command, emit, loadFolder, paths, show, validateAfter, writeFolderChange } from '../edit/context.js';
 import { defineVerb } from './verb.js';
 
 /** Usage of `lock`. */

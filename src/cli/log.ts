@@ -2,7 +2,7 @@
 import { oneLine } from '../internal/terminal.js';
 import { parseChangelog, type ParsedChangelogEntry } from '../registry/changelog.js';
 import { parseDuration } from '../registry/release.js';
-import { COMMON_OPTIONS, command, emit, loadFolder, UsageError, type Ctx } from './context.js';
+import { COMMON_OPTIONS, command, emit, loadFolder, UsageError, type Ctx } from '../edit/context.js';
 import { defineVerb } from './verb.js';
 
 /** Usage of `log`. */

@@ -1,6 +1,6 @@
 /** `promptpin outcome <name> "…"`: records the observed outcome on the latest change of a prompt. */
 import { setChangelogOutcome } from '../registry/changelog.js';
-import { COMMON_OPTIONS, command, emit, loadFolder, paths, show, writeFolderChange } from './context.js';
+import { COMMON_OPTIONS, command, emit, loadFolder, paths, show, writeFolderChange } from '../edit/context.js';
 import { defineVerb } from './verb.js';
 
 /** Usage of `outcome`. */

@@ -9,7 +9,7 @@ import { parsePromptFile } from '../registry/prompt-file.js';
 import { checkFolder } from '../registry/registry.js';
 import { schemaIssues } from '../registry/schema-check.js';
 import { MAX_VERSION, nextVersion } from '../registry/version-numbers.js';
-import { CHANGE_OPTIONS, ChangeRefused, command, emit, knownList, loadFolder, paths, promptText, requireAuthor, show, validateAfter, versionNumbersOf, writeFolderChange } from './context.js';
+import { CHANGE_OPTIONS, ChangeRefused, command, emit, knownList, loadFolder, paths, promptText, requireAuthor, show, validateAfter, versionNumbersOf, writeFolderChange } from '../edit/context.js';
 import { defineVerb } from './verb.js';
 import { compareVersions, summarizeDiff } from './version-diff.js';
 

@@ -1,9 +1,9 @@
 /** `promptpin rollback <name> [--to N] --reason "…"`: one edit every running client picks up. */
 import { readRelease, rollbackRelease } from '../registry/edit.js';
-import { CHANGE_OPTIONS, ChangeRefused, command, emit, loadFolder, requireAuthor, versionArg } from './context.js';
+import { CHANGE_OPTIONS, ChangeRefused, command, emit, loadFolder, requireAuthor, versionArg } from '../edit/context.js';
 import { defineVerb } from './verb.js';
-import { requireReleased, writeReleaseChange } from './release-change.js';
-import { observedFromLog } from '../fleet/evidence-record.js';
+import { requireReleased, writeReleaseChange } from '../edit/release-change.js';
+import { observedFromLog } from '../fleet/observed-log.js';
 import { resolve } from 'node:path';
 
 /** Usage of `rollback`. */

@@ -4,9 +4,9 @@ import { readRelease, startRollout } from '../registry/edit.js';
 import { declaredSignals } from '../registry/release-diff.js';
 import { DEFAULT_MIN_SAMPLES, formatGuard, guardSignalProblem, parseGuardShorthand } from '../registry/release.js';
 import type { GuardSpec } from '../registry/types.js';
-import { CHANGE_OPTIONS, ChangeRefused, command, emit, loadFolder, percentArg, requireAuthor, UsageError, versionArg } from './context.js';
+import { CHANGE_OPTIONS, ChangeRefused, command, emit, loadFolder, percentArg, requireAuthor, UsageError, versionArg } from '../edit/context.js';
 import { defineVerb } from './verb.js';
-import { requireReleased, writeReleaseChange } from './release-change.js';
+import { requireReleased, writeReleaseChange } from '../edit/release-change.js';
 
 /** Usage of `rollout`. */
 export const ROLLOUT_USAGE = `promptpin rollout <name> --to N --percent P --expect "…" --guard G [--guard G …]

@@ -8,7 +8,7 @@ import { listReleases, type ReleaseListing, type RolloutSnapshot } from '../regi
 import { checkFolder } from '../registry/registry.js';
 import { rolloutStaleness } from '../registry/release-diff.js';
 import { DEFAULT_MIN_SAMPLES, RELEASE_FILE } from '../registry/release.js';
-import { COMMON_OPTIONS, command, emit, loadFolder, show, versionNumbersOf } from './context.js';
+import { COMMON_OPTIONS, command, emit, loadFolder, show, versionNumbersOf } from '../edit/context.js';
 import { defineVerb } from './verb.js';
 
 /** Usage of `status`. */

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { compileFolder } from '../registry/registry.js';
 import type { Registry, VariableSpec } from '../registry/types.js';
 import { maxVersion } from '../registry/version-numbers.js';
-import { COMMON_OPTIONS, command, loadFolder, show, writeAtomic } from './context.js';
+import { COMMON_OPTIONS, command, loadFolder, show, writeAtomic } from '../edit/context.js';
 import { defineVerb } from './verb.js';
 
 /** Usage of `types`. */

@@ -10,7 +10,6 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { step } from '../internal/steps.js';
-import { observedCell } from './observed.js';
 
 /** One guard judgement at one moment (one line of the evidence log). */
 export interface EvidenceRecord {
@@ -141,14 +140,4 @@ export async function readEvidenceTail(path: string, maxBytes = EVIDENCE_TAIL_BY
   } finally {
     await handle.close().catch(() => {});
   }
-}
-
-/**
- * The measured Observed cell of an ending rollout, read from the evidence log (`logPath`, default
- * `<folder>/.promptpin/evidence.jsonl`); empty when there is no log or no record of the rollout.
- */
-export async function observedFromLog(folder: string, logPath: string | undefined, key: RolloutKey, expected: string): Promise<string> {
-  const text = await readEvidenceTail(logPath ?? join(folder, EVIDENCE_LOG));
-  if (text === undefined) return '';
-  return observedCell(recordsOfRollout(parseEvidenceLog(text), key), expected);
 }

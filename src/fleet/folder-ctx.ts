@@ -1,6 +1,6 @@
 /** A CLI context for library callers (the fleet judge): the same edits, locks and changelog lines as the verbs. */
 import { dirname, resolve } from 'node:path';
-import { makeCtx, type Ctx } from '../cli/context.js';
+import { makeCtx, type Ctx } from '../edit/context.js';
 
 /** Options every folder edit of the fleet module accepts. */
 export interface FolderEditOptions {

@@ -10,8 +10,8 @@
 import { addChangelogEntry, changelogDate } from '../registry/changelog.js';
 import { listReleases, rollbackRelease } from '../registry/edit.js';
 import { liftFreeze as liftFreezeText, readFreeze, setFreeze } from '../registry/freeze-edit.js';
-import { ChangeRefused, loadFolder, paths, show, validateAfter, writeFolderChange, type Ctx } from '../cli/context.js';
-import { observedFromLog } from './evidence-record.js';
+import { ChangeRefused, loadFolder, paths, show, validateAfter, writeFolderChange, type Ctx } from '../edit/context.js';
+import { observedFromLog } from './observed-log.js';
 import { folderCtx, type FolderEditOptions } from './folder-ctx.js';
 
 /** One rollout a freeze ended. */

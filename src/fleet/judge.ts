@@ -24,8 +24,13 @@ import { RELEASE_FILE } from '../registry/release.js';
 import type { Release, Rollout } from '../registry/types.js';
 import { readFolder } from '../sources/folder-source.js';
 import { PROM_GUARD_EVIDENCE } from '../telemetry/fleet-attributes.js';
+import { observedCell } from './observed.js';
+import { advanceRamp, promoteRamp, rampDecision } from './ramp.js';
 
 /** Exit codes of `promptpin judge`. */
+/** The author of every change the judge makes (changelog and git commit). */
+const JUDGE_AUTHOR = 'promptpin-judge';
+
 export const JUDGE_EXIT = { ok: 0, error: 1, usage: 2, tripped: 3, acted: 4 } as const;
 
 /** One line of the evidence log (docs: CONTRACTS evidence log, v1). */
@@ -86,7 +91,8 @@ export interface RolloutJudgement {
   readonly percent: number;
   readonly rolloutId: string;
   readonly records: readonly EvidenceRecord[];
-  readonly action: 'rollback' | 'hold';
+  /** What the judge decided: hold, roll back (a trip), advance a ramp step, or promote after the last step. */
+  readonly action: 'rollback' | 'hold' | 'advance' | 'promote';
   /** True when this judge wrote the rollback (false: dry run, alert only, or another judge did it first). */
   readonly applied: boolean;
   readonly note: string;
@@ -173,22 +179,37 @@ export async function judgeFleet(options: JudgeFleetOptions): Promise<JudgeFleet
         verdict: j.tripped ? 'tripped' : gs.excluded ? 'excluded' : 'continue', action: null,
       };
     });
-    // WIRE(f2): progressive ramps. Replace this decision with
-    //   rampDecision(rollout, records.map((r) => ({ signal: r.signal, verdict: r.verdict, nArm: r.n_arm })))
-    // from src/fleet/ramp.ts, and apply 'advance'/'promote' with advanceRamp(...) under the same lock.
-    const decision: 'rollback' | 'hold' = records.some((r) => r.verdict === 'tripped') ? 'rollback' : 'hold';
+    // Progressive ramps (src/fleet/ramp.ts): advance only when every guard excluded a regression at
+    // this step, promote after the last step, roll back on a trip; without steps: hold or roll back.
+    const ramp = rampDecision(rollout, records.map((r) => ({ signal: r.signal, verdict: r.verdict, nArm: r.n_arm })));
+    const decision = ramp.action;
     let applied = false;
-    let note = decision === 'hold' ? 'no guard tripped' : rollout.onBreach === 'rollback' ? 'tripped' : 'tripped (on_breach: alert: nothing changed)';
+    let note = decision === 'hold' ? ramp.reason : decision === 'rollback' ? (rollout.onBreach === 'rollback' ? 'tripped' : 'tripped (on_breach: alert: nothing changed)') : ramp.reason;
     const final = [...records];
     if (decision === 'rollback' && rollout.onBreach === 'rollback' && !options.dryRun) {
       const tripped = records.filter((r) => r.verdict === 'tripped');
       const reason = `fleet judge: ${tripped.map((r) => `${r.signal} ${r.estimate > 0 ? '+' : ''}${r.estimate}${r.unit} [${r.lower}, ${r.upper}] > ${r.threshold}${r.unit}; n = ${r.n_arm} candidate / ${r.n_control} stable`).join('; ')}`;
-      const res = await applyRollback(options.dir, env, prompt, rollout, reason, t);
+      const res = await applyRollback(options.dir, env, prompt, rollout, reason, t, observedCell(records, rollout.expected));
       applied = res.applied;
       note = res.note;
       if (applied) {
         for (const r of tripped) final.push({ ...r, action: 'rollback' });
         if (options.publish) await runPublish(options.publish, options.dir);
+      }
+    } else if ((decision === 'advance' || decision === 'promote') && !options.dryRun) {
+      const reason = `fleet judge: ${ramp.reason}`;
+      const edit = { author: JUDGE_AUTHOR, reason, now: () => new Date(t) };
+      try {
+        if (decision === 'advance') await advanceRamp(options.dir, env, prompt, ramp.toPercent!, edit);
+        else await promoteRamp(options.dir, env, prompt, { ...edit, observed: observedCell(records, rollout.expected) });
+        applied = true;
+        note = decision === 'advance' ? `advanced to ${ramp.toPercent}%: ${ramp.reason}` : `promoted v${rollout.candidate}: ${ramp.reason}`;
+        for (const r of records) final.push({ ...r, action: decision });
+        if (options.publish) await runPublish(options.publish, options.dir);
+      } catch (e) {
+        // Another judge or a person changed the rollout first: nothing applied; the next run re-judges.
+        if (!(e instanceof PromptError && (e.code === ErrorCode.EDIT_CONFLICT || e.code === ErrorCode.CHANGE_REFUSED))) throw e;
+        note = `not applied: ${e.message}`;
       }
     }
     for (const r of final) logLines.push(JSON.stringify(r));
@@ -212,7 +233,7 @@ const MAX = 4 * 1024 * 1024;
  * (compare-and-swap): a second judge finds it ended and does nothing. Commits in git when the
  * folder is a checkout.
  */
-async function applyRollback(dir: string, env: string, prompt: string, rollout: Rollout, reason: string, t: number): Promise<{ applied: boolean; note: string }> {
+async function applyRollback(dir: string, env: string, prompt: string, rollout: Rollout, reason: string, t: number, observed: string): Promise<{ applied: boolean; note: string }> {
   return withFolderLock(dir, async () => {
     const releasePath = join(dir, RELEASE_FILE);
     const changelogPath = join(dir, CHANGELOG_FILE);
@@ -227,8 +248,7 @@ async function applyRollback(dir: string, env: string, prompt: string, rollout: 
     if (!after.registry) throw new PromptError(ErrorCode.CHANGE_REFUSED, `The rollback of ${prompt} would leave the folder invalid; run promptpin check.`);
     const changelogText = await readOptionalBounded(changelogPath, { maxBytes: MAX });
     const change = `rollback v${rollout.candidate} → v${live.stable} (rollout of v${rollout.candidate} at ${rollout.percent}% ended)`;
-    // WIRE(f2): observed cell: observedCell(records, rollout.expected) from src/fleet/observed.ts.
-    const entry = { date: changelogDate(new Date(t)), author: 'promptpin-judge', prompt, environment: env, change, why: reason, expected: '', observed: '' };
+    const entry = { date: changelogDate(new Date(t)), author: JUDGE_AUTHOR, prompt, environment: env, change, why: reason, expected: rollout.expected, observed };
     // Changelog first, the release (the write that makes it live) last, as `promptpin rollback`.
     await writeFileAtomic(changelogPath, addChangelogEntry(changelogText, entry));
     if ((await readOptionalBounded(releasePath, { maxBytes: MAX })) !== releaseText) {

@@ -10,8 +10,11 @@
  *
  * @module
  */
-import { applyRamp, type RampResult } from '../cli/ramp.js';
+import { applyRamp, type RampResult } from '../edit/ramp.js';
 import type { GuardVerdict } from '../guards/verdict.js';
+import { ChangeRefused, loadFolder } from '../edit/context.js';
+import { writeReleaseChange } from '../edit/release-change.js';
+import { promoteRollout, readRelease } from '../registry/edit.js';
 import { nextRampStep } from '../registry/ramp-model.js';
 import type { Rollout } from '../registry/types.js';
 import { folderCtx, type FolderEditOptions } from './folder-ctx.js';
@@ -91,4 +94,28 @@ export function advanceRamp(folder: string, env: string, prompt: string, toPerce
   return applyRamp(folderCtx(folder, env, options), prompt, toPercent, { author: options.author, reason: options.reason });
 }
 
-export type { RampResult } from '../cli/ramp.js';
+export type { RampResult } from '../edit/ramp.js';
+
+/**
+ * Promotes the candidate of `prompt` in `env` after the last step of its ramp, with the same edit
+ * and changelog line as `promptpin promote` (the folder lock held, compare-and-swap), the measured
+ * `observed` cell beside the expected note.
+ *
+ * @throws {PromptError} CHANGE_REFUSED (no rollout), REGISTRY_FROZEN, EDIT_CONFLICT
+ */
+export async function promoteRamp(folder: string, env: string, prompt: string, options: FolderEditOptions & { readonly observed?: string }): Promise<{ readonly files: readonly string[] }> {
+  const ctx = folderCtx(folder, env, options);
+  const state = await loadFolder(ctx);
+  const before = readRelease(state.files.releaseText, env, prompt);
+  const r = before?.rollout;
+  if (!r) throw new ChangeRefused(`"${prompt}" in ${env} has no rollout to promote.`);
+  const releaseText = promoteRollout(state.files.releaseText, env, prompt);
+  const { files } = await writeReleaseChange(
+    ctx,
+    state,
+    releaseText,
+    { author: options.author, prompt, change: `promote v${r.candidate} (was v${before.stable}; rollout ended at ${r.percent}%)`, why: options.reason, expected: r.expected ?? '', observed: options.observed ?? '' },
+    `the promotion of ${prompt}`,
+  );
+  return { files };
+}

@@ -16,7 +16,7 @@ import { parseYamlDocument, parseYamlSafely } from '../internal/yaml.js';
 import { collapseLineBreaks, isLf, stripSuffixWithSpace } from '../internal/text.js';
 import { formatLock, parseLock, type Lock } from './lock.js';
 import { splitFrontMatter } from './prompt-file.js';
-import { percentProblem } from './percent.js';
+import { percentProblem } from '../internal/percent.js';
 import { BUILTIN_SIGNALS, DEFAULT_MIN_SAMPLES, expectedNoteProblem, parseDuration } from './release.js';
 import type { BreachAction, GuardSpec } from './types.js';
 import { MAX_VERSION, versionNumberProblem } from './version-numbers.js';

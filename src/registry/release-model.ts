@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { ErrorCode, type RegistryIssue } from '../errors.js';
 import { safeParse, zodIssuesAt } from '../internal/safe-data.js';
 import { nameProblem } from './names.js';
-import { percentProblem } from './percent.js';
+import { percentProblem } from '../internal/percent.js';
 import { readArms, readRules, readWhen } from './targeting.js';
 import type { GuardSpec, PromptEntry, Release, Rollout, RolloutArm, TargetingRule, TargetingWhen } from './types.js';
 import { FreezeYamlSchema, RampYamlFields, rampStepsProblem } from './ramp-model.js';

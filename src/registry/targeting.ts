@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { armRanges, MAX_ARMS } from '../resolve/bucket.js';
+import { armRanges, MAX_ARMS } from '../internal/arms.js';
 import type { AttributeValue, RolloutArm, TargetingCondition, TargetingOperator, TargetingRule, TargetingWhen } from './types.js';
 
 /** Bounds on targeting input (per release). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sinceArg } from '../../src/cli/log.js';
-import { UsageError } from '../../src/cli/context.js';
+import { UsageError } from '../../src/edit/context.js';
 
 const now = new Date('2026-11-27T12:00:00Z');
 

@@ -3,7 +3,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeChange, type Io } from '../../src/cli/context.js';
+import { writeChange, type Io } from '../../src/edit/context.js';
 import { runRamp } from '../../src/cli/ramp.js';
 import { isPromptError } from '../../src/errors.js';
 import { isAtomicTempName, writeFileAtomic } from '../../src/internal/fs/atomic-write.js';

@@ -7,7 +7,7 @@ import { runCheck } from '../../src/cli/check.js';
 import { runLog } from '../../src/cli/log.js';
 import { runPublish } from '../../src/cli/publish.js';
 import { runRollback } from '../../src/cli/rollback.js';
-import type { Io } from '../../src/cli/context.js';
+import type { Io } from '../../src/edit/context.js';
 import { isPromptError } from '../../src/errors.js';
 import { PromptClient } from '../../src/index.js';
 import { readFolder } from '../../src/authoring.js';

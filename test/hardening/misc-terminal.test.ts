@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/cli.js';
-import type { Io } from '../../src/cli/context.js';
+import type { Io } from '../../src/edit/context.js';
 import { oneLine, safeForTerminal } from '../../src/internal/terminal.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/cli.js';
-import type { Io } from '../../src/cli/context.js';
+import type { Io } from '../../src/edit/context.js';
 import { checkFolder, compileFolder, folderFilesOf, rollbackRelease, releaseVersion, startRollout } from '../../src/authoring.js';
 import { ErrorCode, parseCompiledRegistry, PromptClient, registryToJson } from '../../src/index.js';
 import { addToLock } from '../../src/registry/edit.js';

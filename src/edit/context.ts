@@ -13,7 +13,7 @@ import { LIMITS } from '../internal/safe-data.js';
 import { CHANGELOG_FILE } from '../registry/changelog.js';
 import { LOCK_FILE } from '../registry/lock.js';
 import { checkFolder, type FolderFiles } from '../registry/registry.js';
-import { percentProblem } from '../registry/percent.js';
+import { percentProblem } from '../internal/percent.js';
 import { RELEASE_FILE } from '../registry/release.js';
 import { versionNumberProblem } from '../registry/version-numbers.js';
 import { readFolder } from '../sources/folder-source.js';
