@@ -1,12 +1,12 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { judgeFleet, JUDGE_EXIT } from '../../src/fleet/judge.js';
-import { GuardMonitor, guardKind } from '../../src/guards/monitor.js';
+import { GuardMonitor } from '../../src/guards/monitor.js';
 import { evidencePoints, rolloutEvidenceId } from '../../src/guards/evidence-points.js';
 import { compileFolder } from '../../src/registry/registry.js';
 import { readFolder } from '../../src/sources/folder-source.js';
-import { run, tempProject } from '../cli/helpers.js';
+import { tempProject } from '../cli/helpers.js';
 
 /** Seeded PRNG (mulberry32). */
 function rng(seed: number): () => number {
