@@ -18,3 +18,12 @@ export { LOCK_FILE } from './registry/lock.js';
 
 export { declaredSignals, diffReleases, liveChangeProblems, rolloutStaleness } from './registry/release-diff.js';
 export type { LiveChange, LiveChangeCheckInput, LiveChangeKind, LiveChangeProblem, RolloutTiming } from './registry/release-diff.js';
+
+export { buildReport } from './report/write-report.js';
+export type { BuildReportOptions, BuildReportResult } from './report/write-report.js';
+export { renderReport, escapeHtml } from './report/report.js';
+export type { ReportInput } from './report/report.js';
+export { EVIDENCE_LOG_FILE, formatEvidenceLine, parseEvidenceLog, toEvidenceRecord } from './report/evidence-log.js';
+export type { EvidenceAction, EvidenceLogResult, EvidenceRecord, EvidenceVerdict } from './report/evidence-log.js';
+export { evidenceFromPrometheus, queryRange } from './report/prometheus.js';
+export type { PrometheusEvidenceOptions, RangeSeries } from './report/prometheus.js';

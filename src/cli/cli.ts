@@ -18,6 +18,7 @@ import { runOutcome } from './outcome.js';
 import { runPromote } from './promote.js';
 import { runPublish } from './publish.js';
 import { runRamp } from './ramp.js';
+import { runReport } from './report.js';
 import { runRollback } from './rollback.js';
 import { runRollout } from './rollout.js';
 import { runStatus } from './status.js';
@@ -38,6 +39,7 @@ const VERBS: Record<string, (io: Io, args: readonly string[]) => Promise<number>
   build: runBuild,
   types: runTypes,
   status: runStatus,
+  report: runReport,
 };
 
 /** The top-level help. */
@@ -63,6 +65,7 @@ Inspect:
   check                 validate the folder for CI (exit 1 listing every problem)
   build [-o FILE]       compile the folder into one registry JSON (for URL sources)
   types [-o FILE]       generate TypeScript declarations of each prompt's variables
+  report [-o FILE]      one self-contained HTML page: timeline, rollout and guard charts, diffs
 
 Exit codes: 0 ok, 1 refused or check failed, 2 usage error. \`promptpin <verb> --help\` for details.
 Docs: docs/cli.md`;
