@@ -52,11 +52,11 @@ describe.skipIf(!CHROMIUM)('promptpin report in headless Chromium', () => {
       expect(await page.locator('li.change[data-line]').count()).toBe(lines);
       expect(await page.locator('svg[data-chart="guard"] [data-threshold]').count()).toBeGreaterThan(0);
       expect(await page.locator('svg[data-chart="guard"] [data-verdict="tripped"]').count()).toBe(1);
-      expect(await page.evaluate(() => (window as unknown as { alerted?: boolean }).alerted)).toBeUndefined();
+      expect(await page.evaluate('window.alerted')).toBeUndefined();
       expect(await page.locator('img').count()).toBe(0);
       await page.locator('button.show-diff').first().click();
       expect(await page.locator('pre.diff').count()).toBeGreaterThan(0);
-      expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
+      expect(await page.evaluate('document.documentElement.scrollWidth <= document.documentElement.clientWidth')).toBe(true);
       await mkdir('.tmp/report', { recursive: true });
       await page.screenshot({ path: `.tmp/report/report-${width}.png`, fullPage: true });
       expect(errors).toEqual([]);
