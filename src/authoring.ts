@@ -22,3 +22,12 @@ export type { LiveChange, LiveChangeCheckInput, LiveChangeKind, LiveChangeProble
 export { jsonSchemaProblem, schemaIssues } from './registry/schema-check.js';
 export { judgeFleet, JUDGE_EXIT } from './fleet/judge.js';
 export type { EvidenceRecord, JudgeFleetOptions, JudgeFleetResult, RolloutJudgement } from './fleet/judge.js';
+
+export { buildReport } from './report/write-report.js';
+export type { BuildReportOptions, BuildReportResult } from './report/write-report.js';
+export { renderReport, escapeHtml } from './report/report.js';
+export type { ReportInput } from './report/report.js';
+export { EVIDENCE_LOG_FILE, formatEvidenceLine, parseEvidenceLog, toEvidenceRecord } from './report/evidence-log.js';
+export type { EvidenceAction, EvidenceLogResult, EvidenceVerdict } from './report/evidence-log.js';
+export { evidenceFromPrometheus, queryRange } from './report/prometheus.js';
+export type { PrometheusEvidenceOptions, RangeSeries } from './report/prometheus.js';

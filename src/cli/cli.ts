@@ -19,6 +19,7 @@ import { runOutcome } from './outcome.js';
 import { runPromote } from './promote.js';
 import { runPublish } from './publish.js';
 import { runRamp } from './ramp.js';
+import { runReport } from './report.js';
 import { runRollback } from './rollback.js';
 import { runRollout } from './rollout.js';
 import { runStatus } from './status.js';
@@ -42,6 +43,7 @@ const VERBS: Record<string, (io: Io, args: readonly string[]) => Promise<number>
   status: runStatus,
   judge: runJudge,
   freeze: runFreeze,
+  report: runReport,
 };
 
 /** The top-level help. */
@@ -68,6 +70,7 @@ Inspect:
   check                 validate the folder for CI (exit 1 listing every problem)
   build [-o FILE]       compile the folder into one registry JSON (for URL sources)
   types [-o FILE]       generate TypeScript declarations of each prompt's variables
+  report [-o FILE]      one self-contained HTML page: timeline, rollout and guard charts, diffs
 
 Fleet:
   judge [--prometheus URL] [--watch S]   judge live rollouts on the fleet's summed evidence (exit 0/3/4)

@@ -237,7 +237,7 @@ describe('promptpin diff of tools and schemas', () => {
   it('should flag a removed tool, a newly required field and a narrowed type as breaking', async () => {
     const { compareVersions } = await import('../../src/cli/version-diff.js');
     const a = version(withFront(TOOLS));
-    const b = version(withFront(TOOLS.replace(/  - name: lookup_order[\s\S]*?required: \[id\]\n/, '  - name: other\n').replace('required: [reply]', 'required: [reply, mood]').replace('reply: { type: string }', 'reply: { type: string }\n    mood: { type: string, enum: [ok] }')));
+    const b = version(withFront(TOOLS.replace(/ {2}- name: lookup_order[\s\S]*?required: \[id\]\n/, '  - name: other\n').replace('required: [reply]', 'required: [reply, mood]').replace('reply: { type: string }', 'reply: { type: string }\n    mood: { type: string, enum: [ok] }')));
     const d = compareVersions(a, b);
     expect(d.breaking.join('\n')).toMatch(/tool "lookup_order" removed/);
     expect(d.breaking.join('\n')).toMatch(/output_schema: "mood" is newly required/);
