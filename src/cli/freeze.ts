@@ -2,7 +2,8 @@
 import { resolve } from 'node:path';
 import { applyFreeze, applyLift } from '../fleet/freeze.js';
 import { describeFreeze } from '../registry/freeze-edit.js';
-import { CHANGE_OPTIONS, command, emit, makeCtx, parseVerbArgs, positionals, requireAuthor, type Io } from '../edit/context.js';
+import { CHANGE_OPTIONS, command, emit, makeCtx, positionals, requireAuthor, type Io } from '../edit/context.js';
+import { parseVerbArgs } from './parse-args.js';
 
 /** Usage of `freeze`. */
 export const FREEZE_USAGE = `promptpin freeze --reason "…" [--evidence-log FILE] [--author NAME] [--dir DIR] [--json]

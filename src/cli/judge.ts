@@ -4,7 +4,8 @@ import { judgeFleet, JUDGE_EXIT, type JudgeFleetResult } from '../fleet/judge.js
 import { parseDuration } from '../registry/release.js';
 import { parseYamlSafely } from '../internal/yaml.js';
 import { LIMITS } from '../internal/safe-data.js';
-import { COMMON_OPTIONS, makeCtx, parseVerbArgs, readOptional, UsageError, type Io } from '../edit/context.js';
+import { COMMON_OPTIONS, makeCtx, readOptional, UsageError, type Io } from '../edit/context.js';
+import { parseVerbArgs } from './parse-args.js';
 
 /** Usage of `judge`. */
 export const JUDGE_USAGE = `promptpin judge [--prometheus URL] [--publish "CMD"] [--watch SECONDS] [--dry-run] [--evidence-log FILE] [--env ENV] [--dir DIR] [--json]

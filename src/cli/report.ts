@@ -2,7 +2,8 @@
 import { resolve } from 'node:path';
 import { parseDuration } from '../registry/release.js';
 import { buildReport } from '../report/write-report.js';
-import { COMMON_OPTIONS, emit, makeCtx, parseVerbArgs, positionals, show, UsageError, writeAtomic, type Io } from '../edit/context.js';
+import { COMMON_OPTIONS, emit, makeCtx, positionals, show, UsageError, writeAtomic, type Io } from '../edit/context.js';
+import { parseVerbArgs } from './parse-args.js';
 import { sinceArg } from './log.js';
 
 /** Usage of `report`. */

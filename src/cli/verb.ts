@@ -6,7 +6,8 @@
 import { join, relative, resolve } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { formatIssue, isPromptError, type RegistryIssue } from '../errors.js';
-import { ChangeRefused, DEFAULT_DIR, makeCtx, parseVerbArgs, positionals, UsageError, type Ctx, type Io, type WriteChangeHooks } from '../edit/context.js';
+import { ChangeRefused, DEFAULT_DIR, makeCtx, positionals, UsageError, type Ctx, type Io, type WriteChangeHooks } from '../edit/context.js';
+import { parseVerbArgs } from './parse-args.js';
 
 type VerbOptions = NonNullable<ParseArgsConfig['options']>;
 

@@ -3,7 +3,7 @@ import { stripSuffixWithSpace } from '../internal/text.js';
 import { spawnSync } from 'node:child_process';
 import { mkdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { ErrorCode, formatIssue, PromptError, type RegistryIssue } from '../errors.js';
 import { writeFileAtomic } from '../internal/fs/atomic-write.js';
 import { assertWritableInside, readInsideOptional } from '../internal/fs/contain.js';
@@ -72,15 +72,6 @@ export const CHANGE_OPTIONS = {
   ...COMMON_OPTIONS,
   author: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
-
-/** Parses a verb's arguments; a malformed line becomes a {@link UsageError}. */
-export function parseVerbArgs<const O extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: O, usage: string) {
-  try {
-    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, '.'), usage);
-  }
-}
 
 /** The resolved context of one verb invocation. */
 export interface Ctx {
