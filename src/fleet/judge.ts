@@ -33,33 +33,8 @@ const JUDGE_AUTHOR = 'promptpin-judge';
 
 export const JUDGE_EXIT = { ok: 0, error: 1, usage: 2, tripped: 3, acted: 4 } as const;
 
-/** One line of the evidence log (docs: CONTRACTS evidence log, v1). */
-export interface EvidenceRecord {
-  readonly v: 1;
-  readonly t: string;
-  readonly env: string;
-  readonly prompt: string;
-  readonly stable: number;
-  readonly candidate: number;
-  readonly arm: number;
-  readonly percent: number;
-  readonly step: number;
-  readonly signal: string;
-  readonly kind: 'rate' | 'mean';
-  readonly unit: 'pp' | '%';
-  readonly direction: 'increase' | 'decrease' | 'change';
-  readonly threshold: number;
-  readonly n_control: number;
-  readonly n_arm: number;
-  readonly control: number;
-  readonly treatment: number;
-  readonly estimate: number;
-  readonly lower: number;
-  readonly upper: number;
-  readonly alpha: number;
-  readonly verdict: 'continue' | 'tripped' | 'excluded';
-  readonly action: null | 'rollback' | 'advance' | 'promote' | 'freeze';
-}
+import type { EvidenceRecord } from './evidence-record.js';
+export type { EvidenceRecord } from './evidence-record.js';
 
 /** Options of {@link judgeFleet}. */
 export interface JudgeFleetOptions {

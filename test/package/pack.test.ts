@@ -100,7 +100,7 @@ const client: Promise<PromptClient> = PromptClient.create({ source: './prompts' 
   it('should type-check a consumer in ESM and CJS mode, and catch a wrong option type', async () => {
     const consumer = (imp: string) => `${imp}
 const client: Promise<PromptClient> = PromptClient.create({ source: './prompts', environment: 'production' });
-void client.then((c) => { const p = c.get('support-agent', 'u1'); const v: number = p.version; const s: 'stable' | 'candidate' | 'override' | 'pinned' | 'fallback' | 'external' | `rule:${string}` = p.slice; const x: typeof p.slice = 'external'; void v; void s; void x; const q = c.external('support-agent', 2, { source: 'launchdarkly' }); void q.selector; });
+void client.then((c) => { const p = c.get('support-agent', 'u1'); const v: number = p.version; const s: 'stable' | 'candidate' | 'override' | 'pinned' | 'fallback' | 'external' | \`rule:\${string}\` = p.slice; const x: typeof p.slice = 'external'; void v; void s; void x; const q = c.external('support-agent', 2, { source: 'launchdarkly' }); void q.selector; });
 const e: string = ErrorCode.PROMPT_NOT_FOUND; void e;
 `;
     await writeFile(join(dir, 'esm.mts'), consumer(`import { PromptClient, ErrorCode } from 'promptpin';`));
