@@ -6,20 +6,12 @@
  */
 import { evidencePoints, snapshotFromPoints } from '../../src/guards/evidence-points.js';
 import { GuardMonitor } from '../../src/guards/monitor.js';
+import { rng32 } from '../guards/simulate.js';
 
 const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? 100);
 const guards = [{ signal: 'refusal', maxIncrease: 0.5 }];
 const every = 400;
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = rng32;
 function fleetTripped(incarnations: GuardMonitor[]): boolean {
   const pts = incarnations.flatMap((m) => evidencePoints(m.evidence()[0]!.evidence, 'rate'));
   const judge = new GuardMonitor({ guards, minSamples: 500 });
